@@ -1,0 +1,59 @@
+//! The bytom2 ledger: value lives only in unspent outputs (UTXOs), many assets side by
+//! side; Ethereum accounts are a view over them.
+//!
+//! This crate owns
+//! - the ledger types [`AssetId`], [`OutPoint`], [`Output`], [`Coin`] and the EVM account
+//!   metadata [`Account`] (nonce and code hash; code and storage slots live beside it);
+//! - the read trait [`StateView`] over outputs, the `(owner, asset) -> total` balance index
+//!   and EVM accounts, and the write trait [`StateWriter`];
+//! - the stackable overlay [`StateCache`] (Bitcoin Core's `CCoinsViewCache` layering): a
+//!   block connects into a cache over the tip, and only on success are its
+//!   [`StateChanges`] written down;
+//! - the state commitment [`LtHash`] (a lattice multiset hash over every state entry,
+//!   updated in O(entries changed)).
+//!
+//! # Status
+//! ALPHA.
+//!
+//! # Feature Flags
+//! None.
+//!
+//! # Example
+//! ```
+//! use bytom2_utxo::{AssetId, Coin, CoinOrigin, MemoryState, OutPoint, Output, StateCache, StateView, StateWriter};
+//! use alloy_primitives::{Address, B256, U256};
+//!
+//! let mut base = MemoryState::default();
+//! let owner = Address::repeat_byte(1);
+//! let mut cache = StateCache::new(&base);
+//! let op = OutPoint::new(B256::repeat_byte(9), 0);
+//! let coin = Coin::new(Output::new(AssetId::BTM, U256::from(5), owner), CoinOrigin::new(1, 0, 0));
+//! cache.add_coin(op, coin).unwrap();
+//! assert_eq!(cache.balance(owner, AssetId::BTM).unwrap(), U256::from(5));
+//! let changes = cache.into_changes();
+//! base.write_changes(changes).unwrap();
+//! assert_eq!(base.balance(owner, AssetId::BTM).unwrap(), U256::from(5));
+//! ```
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+mod account;
+mod asset;
+mod cache;
+mod changes;
+mod commitment;
+mod error;
+mod memory;
+mod output;
+mod supply;
+mod view;
+
+pub use account::Account;
+pub use asset::AssetId;
+pub use cache::StateCache;
+pub use changes::{Change, StateChanges};
+pub use commitment::{LtHash, StateEntry};
+pub use error::{StateError, StateResult};
+pub use memory::MemoryState;
+pub use output::{Coin, CoinOrigin, OutPoint, Output};
+pub use supply::Supply;
+pub use view::{StateView, StateWriter};

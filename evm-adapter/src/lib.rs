@@ -1,1 +1,65 @@
-//! placeholder
+//! bytom2 execution: contracts run on revm with Ethereum semantics to the gas unit, over
+//! the UTXO ledger.
+//!
+//! This crate owns
+//! - [`BlockState`], revm's `Database` over a [`bytom2_utxo::StateView`]: the EVM sees an
+//!   account's BTM balance as its outputs plus the block's pending delta;
+//! - [`BlockExecutor`], which runs legacy (EIP-155 or not), EIP-2930, EIP-1559 and
+//!   EIP-7702 transactions under Prague, with the EIP-1559 base fee burned and the
+//!   priority fee to the block's beneficiary, and builds receipts, roots and the
+//!   Ethereum-shaped header;
+//! - block settlement ([`Settlement`], DESIGN.md section 3): the deltas become output
+//!   spends and creates;
+//! - the genesis block of a chain spec ([`genesis_block`]);
+//! - the errors clients parse ([`TxError`]: geth's messages).
+//!
+//! Prague's system contracts (EIP-2935 block hashes, EIP-7002/7251 requests, EIP-4788
+//! beacon roots) are not deployed: there is no beacon chain; `BLOCKHASH` reads the chain.
+//! Blob transactions are refused.
+//!
+//! # Status
+//! ALPHA.
+//!
+//! # Feature Flags
+//! None.
+//!
+//! # Example
+//! ```
+//! use bytom2_chainspec::ChainSpec;
+//! use bytom2_evm_adapter::{genesis_block, BlockAttributes, BlockExecutor};
+//! use bytom2_utxo::{MemoryState, StateWriter};
+//! use alloy_primitives::{map::HashMap, Address};
+//!
+//! let spec = ChainSpec::dev();
+//! let genesis = genesis_block(&spec).unwrap();
+//! let mut state = MemoryState::new();
+//! state.write_changes(genesis.changes.clone()).unwrap();
+//! let attrs = BlockAttributes::child_of(&spec, &genesis.header, genesis.hash, 1, Address::ZERO);
+//! let hashes: HashMap<u64, _> = [(0, genesis.hash)].into_iter().collect();
+//! let block = BlockExecutor::new(spec.chain_id, attrs, &state, &hashes).finish().unwrap();
+//! assert_eq!(block.header.number, 1);
+//! assert_eq!(block.header.state_root, genesis.header.state_root); // an empty block
+//! ```
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+mod db;
+mod error;
+mod executor;
+mod genesis;
+mod settlement;
+mod tx_env;
+
+pub use db::{BlockHashes, BlockState, DbError};
+pub use error::{ExecError, ExecuteTxError, TxError};
+pub use executor::{BlockAttributes, BlockExecutor, ExecutedBlock, ExecutedTx, SPEC_ID, cfg_env};
+pub use genesis::{GenesisBlock, genesis_block, genesis_id};
+pub use settlement::{Settlement, settlement_id};
+pub use tx_env::RecoveredTx;
+
+// Used by the integration tests and benches only.
+#[cfg(test)]
+use alloy_signer as _;
+#[cfg(test)]
+use alloy_signer_local as _;
+#[cfg(test)]
+use proptest as _;

@@ -1,1 +1,79 @@
-//! placeholder
+//! bytom2 storage: every table of a node in one MDBX environment (crate
+//! `signet-libmdbx`), their byte layouts, and one atomic write transaction per block.
+//!
+//! - [`Database::open`] locks the data directory, checks the schema version and opens
+//!   the [`Table`]s.
+//! - [`Database::commit_block`] writes a [`BlockToCommit`] — the block's state changes
+//!   (outputs and their per-owner index, balances, EVM accounts, storage, supply, code),
+//!   their change sets, header, body, receipts, transaction lookups, the new head and
+//!   the state commitment — in one write transaction: a process killed at any instant
+//!   restarts at the last committed block.
+//! - [`Database::latest`] and [`Database::state_at`] are read-only snapshots
+//!   implementing [`bytom2_utxo::StateView`]; the state of an earlier block is read
+//!   through change sets (see the `codec` module docs and [`Table`]).
+//! - Block data: [`Database::head`], [`Database::header`], [`Database::block_number`],
+//!   [`Database::body`], [`Database::receipts`], [`Database::tx_location`].
+//!
+//! There is no `StateWriter` implementation: state reaches the disk only with its block.
+//!
+//! # Status
+//! ALPHA.
+//!
+//! # Feature Flags
+//! None.
+//!
+//! # Example
+//! ```
+//! use alloy_consensus::Header;
+//! use alloy_primitives::{Address, B256, U256};
+//! use bytom2_storage::{BlockToCommit, Database};
+//! use bytom2_utxo::{AssetId, Coin, CoinOrigin, OutPoint, Output, StateCache, StateView};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let dir = std::env::temp_dir().join(format!("bytom2-storage-doc-{}", std::process::id()));
+//! let db = Database::open(&dir)?;
+//!
+//! // Build genesis: one output.
+//! let owner = Address::repeat_byte(1);
+//! let (changes, commitment) = {
+//!     let latest = db.latest()?;
+//!     let mut cache = StateCache::new(&latest);
+//!     let coin = Coin::new(Output::new(AssetId::BTM, U256::from(5), owner), CoinOrigin::new(0, 0, 0));
+//!     cache.add_coin(OutPoint::new(B256::ZERO, 0), coin)?;
+//!     let commitment = cache.commitment()?;
+//!     (cache.into_changes(), commitment)
+//! };
+//! let header = Header { state_root: commitment.root(), ..Default::default() };
+//! db.commit_block(&BlockToCommit {
+//!     header: &header,
+//!     hash: header.hash_slow(),
+//!     transactions: &[],
+//!     tx_hashes: &[],
+//!     senders: &[],
+//!     receipts: &[],
+//!     changes: &changes,
+//!     commitment: &commitment,
+//! })?;
+//!
+//! assert_eq!(db.head()?, Some((0, header.hash_slow())));
+//! assert_eq!(db.latest()?.balance(owner, AssetId::BTM)?, U256::from(5));
+//! drop(db);
+//! std::fs::remove_dir_all(&dir)?;
+//! # Ok(())
+//! # }
+//! ```
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+mod block;
+mod codec;
+mod db;
+mod error;
+mod state;
+mod tables;
+mod write;
+
+pub use block::{BlockToCommit, StoredReceipt};
+pub use db::{Database, DatabaseConfig, LOCK_FILE, SCHEMA_VERSION};
+pub use error::{StorageError, StorageResult};
+pub use state::{HistoricalState, LatestState};
+pub use tables::Table;

@@ -15,7 +15,10 @@ pub struct Account {
 
 impl Default for Account {
     fn default() -> Self {
-        Self { nonce: 0, code_hash: KECCAK256_EMPTY }
+        Self {
+            nonce: 0,
+            code_hash: KECCAK256_EMPTY,
+        }
     }
 }
 

@@ -20,7 +20,11 @@ impl AssetId {
 
 impl fmt::Debug for AssetId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_btm() { f.write_str("BTM") } else { write!(f, "{}", self.0) }
+        if self.is_btm() {
+            f.write_str("BTM")
+        } else {
+            write!(f, "{}", self.0)
+        }
     }
 }
 

@@ -77,14 +77,24 @@ impl<V: StateView> StateCache<V> {
             return Err(StateError::CoinExists(op));
         }
         self.put_coin(op, Some(coin))?;
-        self.adjust_balance(coin.output.owner, coin.output.asset, coin.output.amount, true)
+        self.adjust_balance(
+            coin.output.owner,
+            coin.output.asset,
+            coin.output.amount,
+            true,
+        )
     }
 
     /// Spends the output at `op` and returns it (the undo data). Fails if there is none.
     pub fn spend_coin(&mut self, op: &OutPoint) -> StateResult<Coin> {
         let coin = self.coin(op)?.ok_or(StateError::MissingCoin(*op))?;
         self.put_coin(*op, None)?;
-        self.adjust_balance(coin.output.owner, coin.output.asset, coin.output.amount, false)?;
+        self.adjust_balance(
+            coin.output.owner,
+            coin.output.asset,
+            coin.output.amount,
+            false,
+        )?;
         Ok(coin)
     }
 
@@ -107,7 +117,8 @@ impl<V: StateView> StateCache<V> {
             Some(e) => e.new = value,
             None => {
                 let old = self.base.storage(address, slot)?;
-                self.storage.insert((address, slot), Entry { old, new: value });
+                self.storage
+                    .insert((address, slot), Entry { old, new: value });
             }
         }
         Ok(())
@@ -145,7 +156,8 @@ impl<V: StateView> StateCache<V> {
             if entry.old == Some(c) {
                 self.spent_base.insert(op);
             } else {
-                self.added.remove(&(c.output.owner, c.output.asset, c.origin, op));
+                self.added
+                    .remove(&(c.output.owner, c.output.asset, c.origin, op));
             }
         }
         entry.new = new;
@@ -153,7 +165,8 @@ impl<V: StateView> StateCache<V> {
             if entry.old == Some(c) {
                 self.spent_base.remove(&op);
             } else {
-                self.added.insert((c.output.owner, c.output.asset, c.origin, op));
+                self.added
+                    .insert((c.output.owner, c.output.asset, c.origin, op));
             }
         }
         if entry.old == entry.new {
@@ -173,8 +186,12 @@ impl<V: StateView> StateCache<V> {
             Some(e) => e.new,
             None => self.base.balance(owner, asset)?,
         };
-        let next = if credit { current.checked_add(amount) } else { current.checked_sub(amount) }
-            .ok_or(StateError::BalanceInconsistent { owner, asset })?;
+        let next = if credit {
+            current.checked_add(amount)
+        } else {
+            current.checked_sub(amount)
+        }
+        .ok_or(StateError::BalanceInconsistent { owner, asset })?;
         self.set_balance_raw(owner, asset, next)
     }
 
@@ -183,7 +200,8 @@ impl<V: StateView> StateCache<V> {
             Some(e) => e.new = value,
             None => {
                 let old = self.base.balance(owner, asset)?;
-                self.balances.insert((owner, asset), Entry { old, new: value });
+                self.balances
+                    .insert((owner, asset), Entry { old, new: value });
             }
         }
         Ok(())
@@ -197,7 +215,11 @@ impl<V: StateView> StateCache<V> {
             let mut v: Vec<_> = map
                 .iter()
                 .filter(|(_, e)| e.old != e.new)
-                .map(|(k, e)| Change { key: *k, old: e.old.clone(), new: e.new.clone() })
+                .map(|(k, e)| Change {
+                    key: *k,
+                    old: e.old.clone(),
+                    new: e.new.clone(),
+                })
                 .collect();
             v.sort_unstable_by(|a, b| a.key.cmp(&b.key));
             v
@@ -266,7 +288,11 @@ impl<V: StateView> StateView for StateCache<V> {
             if *o != owner || *a != asset {
                 break;
             }
-            let coin = self.coins.get(op).and_then(|e| e.new).expect("added coins have entries");
+            let coin = self
+                .coins
+                .get(op)
+                .and_then(|e| e.new)
+                .expect("added coins have entries");
             if !f(op, &coin) {
                 break;
             }

@@ -94,7 +94,9 @@ pub struct LtHash {
 
 impl Default for LtHash {
     fn default() -> Self {
-        Self { lanes: Box::new([0; LANES]) }
+        Self {
+            lanes: Box::new([0; LANES]),
+        }
     }
 }
 
@@ -224,7 +226,9 @@ impl LtHash {
     /// Applies a whole batch of changes. The entries are hashed on up to
     /// `available_parallelism` threads; the result is the same as applying them in order.
     pub fn apply(&mut self, changes: &StateChanges) {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8);
         if threads <= 1 || changes.len() < 512 {
             self.apply_serial(changes);
             return;
@@ -247,7 +251,10 @@ impl LtHash {
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().expect("hashing thread does not panic")).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("hashing thread does not panic"))
+                .collect()
         });
         for part in &parts {
             self.combine(part);

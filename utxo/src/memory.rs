@@ -80,7 +80,11 @@ impl StateView for MemoryState {
     }
 
     fn balance(&self, owner: Address, asset: AssetId) -> StateResult<U256> {
-        Ok(self.balances.get(&(owner, asset)).copied().unwrap_or_default())
+        Ok(self
+            .balances
+            .get(&(owner, asset))
+            .copied()
+            .unwrap_or_default())
     }
 
     fn account(&self, address: Address) -> StateResult<Option<Account>> {
@@ -92,7 +96,11 @@ impl StateView for MemoryState {
     }
 
     fn storage(&self, address: Address, slot: U256) -> StateResult<U256> {
-        Ok(self.storage.get(&(address, slot)).copied().unwrap_or_default())
+        Ok(self
+            .storage
+            .get(&(address, slot))
+            .copied()
+            .unwrap_or_default())
     }
 
     fn supply(&self, asset: AssetId) -> StateResult<Supply> {
@@ -109,15 +117,20 @@ impl StateWriter for MemoryState {
         self.commitment.apply(&changes);
         for c in changes.coins {
             if self.coins.get(&c.key).copied() != c.old {
-                return Err(StateError::Backend(format!("stale change for output {}", c.key)));
+                return Err(StateError::Backend(format!(
+                    "stale change for output {}",
+                    c.key
+                )));
             }
             if let Some(old) = c.old {
                 self.coins.remove(&c.key);
-                self.by_owner.remove(&(old.output.owner, old.output.asset, old.origin, c.key));
+                self.by_owner
+                    .remove(&(old.output.owner, old.output.asset, old.origin, c.key));
             }
             if let Some(new) = c.new {
                 self.coins.insert(c.key, new);
-                self.by_owner.insert((new.output.owner, new.output.asset, new.origin, c.key));
+                self.by_owner
+                    .insert((new.output.owner, new.output.asset, new.origin, c.key));
             }
         }
         for c in changes.balances {

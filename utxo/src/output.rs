@@ -48,7 +48,11 @@ pub struct Output {
 impl Output {
     /// Creates an output.
     pub const fn new(asset: AssetId, amount: U256, owner: Address) -> Self {
-        Self { asset, amount, owner }
+        Self {
+            asset,
+            amount,
+            owner,
+        }
     }
 }
 

@@ -1,0 +1,647 @@
+//! [`ChainSpec`]: everything that defines a chain, and its JSON form.
+
+use std::{collections::BTreeMap, path::Path};
+
+use alloy_primitives::{Address, B256, Bytes, U256};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    ChainParams, ChainSpecError, FeeParams, Genesis, GenesisAccount, Hardfork, StakingParams,
+    genesis::{DEFAULT_GAS_LIMIT, INITIAL_BASE_FEE},
+    params::BPS_DENOMINATOR,
+    quantity,
+};
+
+/// A chain's definition: chain id, genesis, hard fork and the bytom2 parameters.
+///
+/// The JSON is geth's genesis file plus a `bytom2` section:
+///
+/// ```json
+/// {
+///   "config": { "chainId": 19000 },
+///   "gasLimit": "0x1c9c380",
+///   "baseFeePerGas": "0x3b9aca00",
+///   "timestamp": "0x0",
+///   "extraData": "0x",
+///   "alloc": { "0xf39F…2266": { "balance": "10000000000000000000000" } },
+///   "bytom2": {
+///     "hardfork": "prague",
+///     "fees": { "elasticityMultiplier": 2, "baseFeeChangeDenominator": 8, "minBaseFee": 0,
+///               "nativeGasBase": 9000, "nativeGasPerInput": 4000, "nativeGasPerOutput": 4000,
+///               "nativeGasPerByte": 16, "nativeGasIssuance": 25000 },
+///     "epochLength": 1800,
+///     "staking": { "annualRewardCap": "30000000000000000000000000", "maxValidators": 21,
+///                  "unbondingPeriod": 302400, "slashFractionBps": 500,
+///                  "missedVoteThresholdBps": 5000, "blockTimeSeconds": 2 },
+///     "foundation": "0x…",
+///     "minOutputAmount": "1"
+///   }
+/// }
+/// ```
+///
+/// Also read, as geth does: `coinbase`, `mixHash`, `difficulty`, `nonce`, `number`.
+/// Other keys of `config` (geth's fork blocks) and of the top level (`parentHash`,
+/// `gasUsed`, ...) are ignored, as geth ignores unknown keys; the `bytom2` section rejects
+/// unknown keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainSpec {
+    /// EIP-155 chain id (`config.chainId`).
+    pub chain_id: u64,
+    /// Genesis block header fields and initial accounts.
+    pub genesis: Genesis,
+    /// Fee schedule, epochs and staking economics (the `bytom2` section).
+    pub params: ChainParams,
+    /// EVM rules (`bytom2.hardfork`; only Prague).
+    pub hardfork: Hardfork,
+}
+
+// === impl ChainSpec ===
+
+impl ChainSpec {
+    /// A spec with the given chain id, an empty default genesis and default parameters.
+    pub fn new(chain_id: u64) -> Self {
+        Self {
+            chain_id,
+            genesis: Genesis::default(),
+            params: ChainParams::default(),
+            hardfork: Hardfork::default(),
+        }
+    }
+
+    /// Parses and validates a chain spec from JSON text.
+    ///
+    /// Errors name the offending field (e.g. `alloc.0x…01.balance`) and its line.
+    pub fn from_json_str(json: &str) -> Result<Self, ChainSpecError> {
+        let mut de = serde_json::Deserializer::from_str(json);
+        let wire: SpecJson =
+            serde_path_to_error::deserialize(&mut de).map_err(ChainSpecError::from_json)?;
+        de.end()
+            .map_err(|e| ChainSpecError::from_json_at(".".to_owned(), &e))?;
+        let spec = Self::from(wire);
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// Reads, parses and validates a chain spec file.
+    pub fn from_file(path: &Path) -> Result<Self, ChainSpecError> {
+        let json = std::fs::read_to_string(path).map_err(|e| ChainSpecError::Io {
+            path: path.to_owned(),
+            kind: e.kind(),
+            message: e.to_string(),
+        })?;
+        Self::from_json_str(&json)
+    }
+
+    /// The spec as pretty-printed JSON; [`ChainSpec::from_json_str`] reads it back to an
+    /// equal spec.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&SpecJson::from(self))
+            .expect("chain spec JSON has only string map keys and finite numbers")
+    }
+
+    /// Checks the rules JSON types cannot express: nonzero chain id, denominators and
+    /// periods; basis points at most 10,000; genesis supply at most 2^256-1.
+    pub fn validate(&self) -> Result<(), ChainSpecError> {
+        let nonzero = [
+            ("config.chainId", self.chain_id),
+            ("gasLimit", self.genesis.gas_limit),
+            (
+                "bytom2.fees.elasticityMultiplier",
+                self.params.fees.elasticity_multiplier,
+            ),
+            (
+                "bytom2.fees.baseFeeChangeDenominator",
+                self.params.fees.base_fee_change_denominator,
+            ),
+            ("bytom2.epochLength", self.params.epoch_length),
+            (
+                "bytom2.staking.maxValidators",
+                u64::from(self.params.staking.max_validators),
+            ),
+            (
+                "bytom2.staking.blockTimeSeconds",
+                self.params.staking.block_time_seconds,
+            ),
+        ];
+        for (field, value) in nonzero {
+            if value == 0 {
+                return Err(ChainSpecError::invalid(field, "must not be zero"));
+            }
+        }
+        let bps = [
+            (
+                "bytom2.staking.slashFractionBps",
+                self.params.staking.slash_fraction_bps,
+            ),
+            (
+                "bytom2.staking.missedVoteThresholdBps",
+                self.params.staking.missed_vote_threshold_bps,
+            ),
+        ];
+        for (field, value) in bps {
+            if value > BPS_DENOMINATOR {
+                return Err(ChainSpecError::invalid(
+                    field,
+                    format!("is {value} basis points, more than {BPS_DENOMINATOR} (100%)"),
+                ));
+            }
+        }
+        if self.genesis.total_balance().is_none() {
+            return Err(ChainSpecError::invalid(
+                "alloc",
+                "balances add up to more than 2^256-1",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The JSON document (geth's genesis shape plus `bytom2`).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SpecJson {
+    config: ConfigJson,
+    #[serde(default, with = "quantity::u64_hex")]
+    nonce: u64,
+    #[serde(default, with = "quantity::u64_hex")]
+    timestamp: u64,
+    #[serde(default, with = "quantity::bytes_hex")]
+    extra_data: Bytes,
+    #[serde(default = "default_gas_limit", with = "quantity::u64_hex")]
+    gas_limit: u64,
+    #[serde(default, with = "quantity::u256_hex")]
+    difficulty: U256,
+    #[serde(default)]
+    mix_hash: B256,
+    #[serde(default)]
+    coinbase: Address,
+    #[serde(default, with = "quantity::u64_hex")]
+    number: u64,
+    #[serde(default = "default_base_fee", with = "quantity::u64_hex")]
+    base_fee_per_gas: u64,
+    #[serde(default, with = "crate::genesis::alloc")]
+    alloc: BTreeMap<Address, GenesisAccount>,
+    #[serde(default)]
+    bytom2: Bytom2Json,
+}
+
+/// `config`: only the chain id is ours; geth's fork keys are ignored.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConfigJson {
+    #[serde(with = "quantity::u64_num")]
+    chain_id: u64,
+}
+
+/// The `bytom2` section.
+#[derive(Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+struct Bytom2Json {
+    hardfork: Hardfork,
+    fees: FeeParams,
+    #[serde(with = "quantity::u64_num")]
+    epoch_length: u64,
+    staking: StakingParams,
+    foundation: Address,
+    #[serde(with = "quantity::u256_dec")]
+    min_output_amount: U256,
+}
+
+impl Default for Bytom2Json {
+    fn default() -> Self {
+        let params = ChainParams::default();
+        Self {
+            hardfork: Hardfork::default(),
+            fees: params.fees,
+            epoch_length: params.epoch_length,
+            staking: params.staking,
+            foundation: params.foundation,
+            min_output_amount: params.min_output_amount,
+        }
+    }
+}
+
+fn default_gas_limit() -> u64 {
+    DEFAULT_GAS_LIMIT
+}
+
+fn default_base_fee() -> u64 {
+    INITIAL_BASE_FEE
+}
+
+impl From<SpecJson> for ChainSpec {
+    fn from(w: SpecJson) -> Self {
+        Self {
+            chain_id: w.config.chain_id,
+            genesis: Genesis {
+                alloc: w.alloc,
+                gas_limit: w.gas_limit,
+                base_fee_per_gas: w.base_fee_per_gas,
+                timestamp: w.timestamp,
+                extra_data: w.extra_data,
+                coinbase: w.coinbase,
+                mix_hash: w.mix_hash,
+                difficulty: w.difficulty,
+                nonce: w.nonce,
+                number: w.number,
+            },
+            params: ChainParams {
+                fees: w.bytom2.fees,
+                epoch_length: w.bytom2.epoch_length,
+                staking: w.bytom2.staking,
+                foundation: w.bytom2.foundation,
+                min_output_amount: w.bytom2.min_output_amount,
+            },
+            hardfork: w.bytom2.hardfork,
+        }
+    }
+}
+
+impl From<&ChainSpec> for SpecJson {
+    fn from(s: &ChainSpec) -> Self {
+        let g = &s.genesis;
+        Self {
+            config: ConfigJson {
+                chain_id: s.chain_id,
+            },
+            nonce: g.nonce,
+            timestamp: g.timestamp,
+            extra_data: g.extra_data.clone(),
+            gas_limit: g.gas_limit,
+            difficulty: g.difficulty,
+            mix_hash: g.mix_hash,
+            coinbase: g.coinbase,
+            number: g.number,
+            base_fee_per_gas: g.base_fee_per_gas,
+            alloc: g.alloc.clone(),
+            bytom2: Bytom2Json {
+                hardfork: s.hardfork,
+                fees: s.params.fees.clone(),
+                epoch_length: s.params.epoch_length,
+                staking: s.params.staking.clone(),
+                foundation: s.params.foundation,
+                min_output_amount: s.params.min_output_amount,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::{address, b256, bytes};
+
+    /// Asserts `json` fails with a parse error at `field` on `line`, mentioning `needle`.
+    fn assert_parse_error(json: &str, field: &str, line: usize, needle: &str) {
+        let err = ChainSpec::from_json_str(json).unwrap_err();
+        let text = err.to_string();
+        match &err {
+            ChainSpecError::Parse {
+                field: f, line: l, ..
+            } => {
+                assert_eq!((f.as_str(), *l), (field, line), "{text}");
+            }
+            other => panic!("expected a parse error, got {other:?}"),
+        }
+        assert!(text.contains(&format!("`{field}`")), "{text}");
+        assert!(text.contains(&format!("line {line}")), "{text}");
+        assert!(text.contains(needle), "{text}");
+    }
+
+    const GETH_GENESIS: &str = r#"{
+  "config": { "chainId": 1337, "homesteadBlock": 0, "londonBlock": 0, "pragueTime": 0 },
+  "nonce": "0x42",
+  "timestamp": "0x5",
+  "extraData": "0x1234",
+  "gasLimit": "0x1c9c380",
+  "difficulty": "0x1",
+  "mixHash": "0x0000000000000000000000000000000000000000000000000000000000000007",
+  "coinbase": "0x0000000000000000000000000000000000000009",
+  "number": "0x0",
+  "baseFeePerGas": "7",
+  "parentHash": "0x0000000000000000000000000000000000000000000000000000000000000000",
+  "alloc": {
+    "0000000000000000000000000000000000000001": { "balance": "0x10" },
+    "0x0000000000000000000000000000000000000002": {
+      "balance": "1000000000000000000",
+      "nonce": "0x1",
+      "code": "0x6000",
+      "storage": { "0x01": "0x0000000000000000000000000000000000000000000000000000000000000002" }
+    }
+  }
+}"#;
+
+    #[test]
+    fn reads_geth_genesis() {
+        let spec = ChainSpec::from_json_str(GETH_GENESIS).unwrap();
+        assert_eq!(spec.chain_id, 1337);
+        let g = &spec.genesis;
+        assert_eq!(g.nonce, 0x42);
+        assert_eq!(g.timestamp, 5);
+        assert_eq!(g.extra_data, bytes!("1234"));
+        assert_eq!(g.gas_limit, 30_000_000);
+        assert_eq!(g.difficulty, U256::from(1));
+        assert_eq!(g.mix_hash, B256::with_last_byte(7));
+        assert_eq!(g.coinbase, Address::with_last_byte(9));
+        assert_eq!(g.base_fee_per_gas, 7);
+        assert_eq!(g.alloc.len(), 2);
+        assert_eq!(
+            g.alloc[&Address::with_last_byte(1)],
+            GenesisAccount::with_balance(U256::from(16))
+        );
+        let acc = &g.alloc[&Address::with_last_byte(2)];
+        assert_eq!(acc.balance, U256::from(10u64.pow(18)));
+        assert_eq!(acc.nonce, 1);
+        assert_eq!(acc.code, Some(bytes!("6000")));
+        assert_eq!(
+            acc.storage[&B256::with_last_byte(1)],
+            B256::with_last_byte(2)
+        );
+        // No `bytom2` section: every parameter takes its default.
+        assert_eq!(spec.params, ChainParams::default());
+        assert_eq!(spec.hardfork, Hardfork::Prague);
+        assert_eq!(ChainSpec::from_json_str(&spec.to_json()).unwrap(), spec);
+    }
+
+    #[test]
+    fn minimal_spec_takes_defaults() {
+        let spec = ChainSpec::from_json_str(r#"{"config":{"chainId":"0x10"}}"#).unwrap();
+        assert_eq!(spec, ChainSpec::new(16));
+        assert_eq!(spec.genesis.gas_limit, DEFAULT_GAS_LIMIT);
+        assert_eq!(spec.genesis.base_fee_per_gas, INITIAL_BASE_FEE);
+    }
+
+    #[test]
+    fn reads_bytom2_section() {
+        let json = r#"{
+  "config": { "chainId": 5 },
+  "bytom2": {
+    "hardfork": "prague",
+    "fees": { "elasticityMultiplier": 4, "minBaseFee": "0x64", "nativeGasPerByte": 8 },
+    "epochLength": 100,
+    "staking": { "annualRewardCap": "0x10", "maxValidators": 7, "blockTimeSeconds": 1 },
+    "foundation": "0x000000000000000000000000000000000000f0da",
+    "minOutputAmount": "546"
+  }
+}"#;
+        let spec = ChainSpec::from_json_str(json).unwrap();
+        let p = &spec.params;
+        assert_eq!(p.fees.elasticity_multiplier, 4);
+        assert_eq!(p.fees.base_fee_change_denominator, 8);
+        assert_eq!(p.fees.min_base_fee, 100);
+        assert_eq!(p.fees.native_gas_per_byte, 8);
+        assert_eq!(p.fees.native_gas_base, FeeParams::default().native_gas_base);
+        assert_eq!(p.epoch_length, 100);
+        assert_eq!(p.staking.annual_reward_cap, U256::from(16));
+        assert_eq!(p.staking.max_validators, 7);
+        assert_eq!(p.staking.block_time_seconds, 1);
+        assert_eq!(
+            p.staking.unbonding_period,
+            StakingParams::default().unbonding_period
+        );
+        assert_eq!(
+            p.foundation,
+            address!("000000000000000000000000000000000000f0da")
+        );
+        assert_eq!(p.min_output_amount, U256::from(546));
+        assert_eq!(ChainSpec::from_json_str(&spec.to_json()).unwrap(), spec);
+    }
+
+    #[test]
+    fn round_trips_every_field() {
+        let mut spec = ChainSpec::new(u64::MAX);
+        spec.genesis = Genesis {
+            alloc: BTreeMap::from([(
+                Address::with_last_byte(3),
+                GenesisAccount {
+                    balance: U256::MAX,
+                    nonce: u64::MAX,
+                    code: Some(bytes!("60006000fd")),
+                    storage: BTreeMap::from([(B256::ZERO, B256::repeat_byte(0xff))]),
+                },
+            )]),
+            gas_limit: 1,
+            base_fee_per_gas: u64::MAX,
+            timestamp: 1_700_000_000,
+            extra_data: bytes!("deadbeef"),
+            coinbase: Address::repeat_byte(0x11),
+            mix_hash: b256!("0101010101010101010101010101010101010101010101010101010101010101"),
+            difficulty: U256::MAX,
+            nonce: 9,
+            number: 0,
+        };
+        spec.params.staking.annual_reward_cap = U256::MAX;
+        spec.params.min_output_amount = U256::ZERO;
+        spec.params.fees.min_base_fee = u64::MAX;
+        assert_eq!(ChainSpec::from_json_str(&spec.to_json()).unwrap(), spec);
+    }
+
+    #[test]
+    fn from_file_reads_and_reports_missing_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("genesis.json");
+        std::fs::write(&path, GETH_GENESIS).unwrap();
+        assert_eq!(ChainSpec::from_file(&path).unwrap().chain_id, 1337);
+
+        let missing = dir.path().join("missing.json");
+        let err = ChainSpec::from_file(&missing).unwrap_err();
+        assert!(matches!(
+            &err,
+            ChainSpecError::Io {
+                kind: std::io::ErrorKind::NotFound,
+                ..
+            }
+        ));
+        assert!(err.to_string().contains("missing.json"), "{err}");
+    }
+
+    #[test]
+    fn rejects_bad_json() {
+        let json = "{\n  \"config\": { \"chainId\": 1 },\n  \"alloc\": {\n}";
+        let err = ChainSpec::from_json_str(json).unwrap_err();
+        assert!(
+            matches!(err, ChainSpecError::Parse { line: 4, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("line 4"), "{err}");
+
+        assert_parse_error(
+            "{\"config\": {\"chainId\": 1}} x",
+            ".",
+            1,
+            "trailing characters",
+        );
+        assert_parse_error("{\n\"alloc\": {}\n}", ".", 3, "missing field `config`");
+    }
+
+    #[test]
+    fn rejects_bad_hex() {
+        let json = r#"{
+  "config": { "chainId": 1 },
+  "alloc": {
+    "0x0000000000000000000000000000000000000001": {
+      "balance": "0x1",
+      "code": "0x60zz"
+    }
+  }
+}"#;
+        assert_parse_error(
+            json,
+            "alloc.0x0000000000000000000000000000000000000001.code",
+            6,
+            "invalid hex string `0x60zz`",
+        );
+
+        let json = r#"{
+  "config": { "chainId": 1 },
+  "alloc": {
+    "0x0000000000000000000000000000000000000001": {
+      "balance": "0x1",
+      "storage": {
+        "0x01": "0x0g"
+      }
+    }
+  }
+}"#;
+        assert_parse_error(
+            json,
+            "alloc.0x0000000000000000000000000000000000000001.storage.0x01",
+            7,
+            "invalid 32-byte hex word `0x0g`",
+        );
+
+        let json = "{\n  \"config\": { \"chainId\": 1 },\n  \"extraData\": \"0x1\"\n}";
+        assert_parse_error(json, "extraData", 3, "invalid hex string");
+
+        let json = "{\n  \"config\": { \"chainId\": 1 },\n  \"gasLimit\": \"0xZZ\"\n}";
+        assert_parse_error(json, "gasLimit", 3, "invalid hex quantity `0xZZ`");
+
+        let json = "{\n  \"config\": { \"chainId\": 1 },\n  \"alloc\": {\n    \"0x12\": { \"balance\": \"1\" }\n  }\n}";
+        assert_parse_error(json, "alloc", 4, "invalid address `0x12`");
+    }
+
+    #[test]
+    fn rejects_duplicate_addresses() {
+        let json = r#"{
+  "config": { "chainId": 1 },
+  "alloc": {
+    "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266": { "balance": "1" },
+    "0x0000000000000000000000000000000000000001": { "balance": "1" },
+    "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266": { "balance": "2" }
+  }
+}"#;
+        assert_parse_error(
+            json,
+            "alloc",
+            6,
+            "duplicate address 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+        );
+    }
+
+    #[test]
+    fn rejects_duplicate_storage_slots() {
+        let json = r#"{
+  "config": { "chainId": 1 },
+  "alloc": {
+    "0x0000000000000000000000000000000000000001": {
+      "balance": "1",
+      "storage": { "0x01": "0x01", "0x0001": "0x02" }
+    }
+  }
+}"#;
+        assert_parse_error(
+            json,
+            "alloc.0x0000000000000000000000000000000000000001.storage",
+            6,
+            "duplicate storage slot",
+        );
+    }
+
+    #[test]
+    fn rejects_amounts_over_u256() {
+        let json = r#"{
+  "config": { "chainId": 1 },
+  "alloc": {
+    "0x0000000000000000000000000000000000000001": {
+      "balance": "115792089237316195423570985008687907853269984665640564039457584007913129639936"
+    }
+  }
+}"#;
+        assert_parse_error(
+            json,
+            "alloc.0x0000000000000000000000000000000000000001.balance",
+            5,
+            "exceeds 2^256-1",
+        );
+
+        let json = format!(
+            "{{\n  \"config\": {{ \"chainId\": 1 }},\n  \"bytom2\": {{\n    \"staking\": {{\n      \"annualRewardCap\": \"0x1{}\"\n    }}\n  }}\n}}",
+            "0".repeat(64)
+        );
+        assert_parse_error(
+            &json,
+            "bytom2.staking.annualRewardCap",
+            5,
+            "exceeds 2^256-1",
+        );
+
+        // A JSON number too large for u64 is a float to serde_json: ask for a string.
+        let json = "{\n  \"config\": { \"chainId\": 1 },\n  \"alloc\": { \"0x0000000000000000000000000000000000000001\": {\n    \"balance\": 100000000000000000000000 } }\n}";
+        assert_parse_error(
+            json,
+            "alloc.0x0000000000000000000000000000000000000001.balance",
+            4,
+            "decimal or hex string",
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_bytom2_fields() {
+        let json = "{\n  \"config\": { \"chainId\": 1 },\n  \"bytom2\": { \"fees\": {\n    \"elasticity\": 3 } }\n}";
+        assert_parse_error(
+            json,
+            "bytom2.fees.elasticity",
+            4,
+            "unknown field `elasticity`",
+        );
+    }
+
+    #[test]
+    fn rejects_out_of_range_values() {
+        let json = "{\n  \"config\": { \"chainId\": -1 }\n}";
+        assert_parse_error(json, "config.chainId", 2, "negative");
+
+        let cases = [
+            (r#"{"config":{"chainId":0}}"#, "config.chainId"),
+            (
+                r#"{"config":{"chainId":1},"bytom2":{"fees":{"baseFeeChangeDenominator":0}}}"#,
+                "bytom2.fees.baseFeeChangeDenominator",
+            ),
+            (
+                r#"{"config":{"chainId":1},"bytom2":{"epochLength":0}}"#,
+                "bytom2.epochLength",
+            ),
+            (
+                r#"{"config":{"chainId":1},"bytom2":{"staking":{"slashFractionBps":10001}}}"#,
+                "bytom2.staking.slashFractionBps",
+            ),
+        ];
+        for (json, field) in cases {
+            let err = ChainSpec::from_json_str(json).unwrap_err();
+            assert!(
+                matches!(&err, ChainSpecError::Invalid { field: f, .. } if f == field),
+                "{json}: {err}"
+            );
+            assert!(err.to_string().contains(field), "{err}");
+        }
+
+        let json = r#"{"config":{"chainId":1},"alloc":{
+            "0x0000000000000000000000000000000000000001":{"balance":"0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
+            "0x0000000000000000000000000000000000000002":{"balance":"1"}}}"#;
+        let err = ChainSpec::from_json_str(json).unwrap_err();
+        assert!(
+            matches!(&err, ChainSpecError::Invalid { field, .. } if field == "alloc"),
+            "{err}"
+        );
+    }
+}

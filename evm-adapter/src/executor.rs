@@ -1,0 +1,349 @@
+//! The block executor: runs Ethereum transactions on revm (Prague rules) over a
+//! [`BlockState`], settles the block and builds its Ethereum-shaped header.
+
+use crate::{
+    BlockHashes, BlockState, ExecError, ExecuteTxError, RecoveredTx, Settlement, TxError,
+    settlement::{settle, settlement_id},
+};
+use alloy_consensus::{
+    EMPTY_OMMER_ROOT_HASH, Header, Receipt, ReceiptEnvelope, Transaction,
+    constants::EMPTY_WITHDRAWALS,
+    proofs::{calculate_receipt_root, calculate_transaction_root},
+};
+use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
+use alloy_primitives::{Address, B256, Bloom, Bytes, I256, U256, keccak256};
+use bytom2_chainspec::ChainSpec;
+use bytom2_utxo::{AssetId, LtHash, StateChanges, StateView};
+use revm::{
+    Context, ExecuteEvm, MainBuilder, MainContext,
+    context::{BlockEnv, CfgEnv, Evm, TxEnv, result::EVMError},
+    context_interface::{ContextTr, block::BlobExcessGasAndPrice, result::ExecutionResult},
+    handler::{EthFrame, EthPrecompiles, instructions::EthInstructions},
+    interpreter::interpreter::EthInterpreter,
+    primitives::hardfork::SpecId,
+};
+
+/// The hard fork bytom2 executes under.
+pub const SPEC_ID: SpecId = SpecId::PRAGUE;
+
+/// What a block producer chooses for the next block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockAttributes {
+    /// Block number.
+    pub number: u64,
+    /// Hash of the parent header.
+    pub parent_hash: B256,
+    /// Seconds since the epoch.
+    pub timestamp: u64,
+    /// Receives the priority fees (the header's `miner`).
+    pub beneficiary: Address,
+    /// Block gas limit.
+    pub gas_limit: u64,
+    /// EIP-1559 base fee.
+    pub base_fee: u64,
+    /// Randomness (`mixHash` / `PREVRANDAO`).
+    pub prev_randao: B256,
+    /// Free-form header data.
+    pub extra_data: Bytes,
+}
+
+impl BlockAttributes {
+    /// Attributes of the child of `parent` (whose hash is `parent_hash`): base fee by
+    /// EIP-1559 from the chain spec, same gas limit, randomness
+    /// `keccak256(parent.mix_hash || number)`.
+    pub fn child_of(
+        spec: &ChainSpec,
+        parent: &Header,
+        parent_hash: B256,
+        timestamp: u64,
+        beneficiary: Address,
+    ) -> Self {
+        let number = parent.number + 1;
+        let mut seed = parent.mix_hash.to_vec();
+        seed.extend_from_slice(&number.to_be_bytes());
+        Self {
+            number,
+            parent_hash,
+            timestamp: timestamp.max(parent.timestamp),
+            beneficiary,
+            gas_limit: parent.gas_limit,
+            base_fee: spec.next_base_fee(
+                parent.gas_used,
+                parent.gas_limit,
+                parent.base_fee_per_gas.unwrap_or_default(),
+            ),
+            prev_randao: keccak256(seed),
+            extra_data: Bytes::new(),
+        }
+    }
+
+    /// revm's block environment.
+    pub fn block_env(&self) -> BlockEnv {
+        BlockEnv {
+            number: U256::from(self.number),
+            beneficiary: self.beneficiary,
+            timestamp: U256::from(self.timestamp),
+            gas_limit: self.gas_limit,
+            basefee: self.base_fee,
+            difficulty: U256::ZERO,
+            prevrandao: Some(self.prev_randao),
+            blob_excess_gas_and_price: Some(BlobExcessGasAndPrice::new(0, 1)),
+            slot_num: 0,
+        }
+    }
+}
+
+/// revm's configuration for a chain: Prague rules, the chain id.
+pub fn cfg_env(chain_id: u64) -> CfgEnv {
+    let mut cfg = CfgEnv::new_with_spec(SPEC_ID);
+    cfg.chain_id = chain_id;
+    cfg
+}
+
+/// A transaction that was included, with its receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecutedTx {
+    /// The transaction.
+    pub tx: RecoveredTx,
+    /// Its receipt (status, cumulative gas, logs) with the bloom.
+    pub receipt: ReceiptEnvelope,
+    /// Gas this transaction used.
+    pub gas_used: u64,
+    /// Price per gas the sender paid.
+    pub effective_gas_price: u128,
+    /// Address of the contract it created, if any.
+    pub contract_address: Option<Address>,
+    /// Return data, or revert data when it reverted.
+    pub output: Bytes,
+}
+
+impl ExecutedTx {
+    /// Whether it succeeded (receipt status 1).
+    pub fn success(&self) -> bool {
+        self.receipt.status()
+    }
+}
+
+/// A block that has been executed and settled, ready to commit.
+#[derive(Debug, Clone)]
+pub struct ExecutedBlock {
+    /// The header (its `state_root` is the commitment's root).
+    pub header: Header,
+    /// keccak256 of the RLP header.
+    pub hash: B256,
+    /// The transactions with their receipts, in order.
+    pub transactions: Vec<ExecutedTx>,
+    /// Everything the block changed in the state.
+    pub changes: StateChanges,
+    /// The state commitment after the block.
+    pub commitment: LtHash,
+    /// What settlement spent and created.
+    pub settlement: Settlement,
+    /// BTM burned as base fees.
+    pub burned: U256,
+}
+
+type BlockEvm<V, H> = Evm<
+    Context<BlockEnv, TxEnv, CfgEnv, BlockState<V, H>>,
+    (),
+    EthInstructions<EthInterpreter, Context<BlockEnv, TxEnv, CfgEnv, BlockState<V, H>>>,
+    EthPrecompiles,
+    EthFrame<EthInterpreter>,
+>;
+
+/// Executes one block's transactions in order over a parent state.
+#[allow(missing_debug_implementations)]
+pub struct BlockExecutor<V: StateView, H: BlockHashes> {
+    attrs: BlockAttributes,
+    evm: BlockEvm<V, H>,
+    executed: Vec<ExecutedTx>,
+    cumulative_gas: u64,
+    burned: U256,
+}
+
+// === impl BlockExecutor ===
+
+impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
+    /// Starts a block with `attrs` over `parent_state`.
+    pub fn new(chain_id: u64, attrs: BlockAttributes, parent_state: V, hashes: H) -> Self {
+        let evm = Context::mainnet()
+            .with_db(BlockState::new(parent_state, hashes))
+            .with_block(attrs.block_env())
+            .with_cfg(cfg_env(chain_id))
+            .build_mainnet();
+        Self {
+            attrs,
+            evm,
+            executed: Vec::new(),
+            cumulative_gas: 0,
+            burned: U256::ZERO,
+        }
+    }
+
+    /// The block being built.
+    pub fn attributes(&self) -> &BlockAttributes {
+        &self.attrs
+    }
+
+    /// Gas used so far.
+    pub fn gas_used(&self) -> u64 {
+        self.cumulative_gas
+    }
+
+    /// Transactions included so far.
+    pub fn executed(&self) -> &[ExecutedTx] {
+        &self.executed
+    }
+
+    /// The state as the next transaction would see it.
+    pub fn state(&self) -> &BlockState<V, H> {
+        self.evm.ctx.db_ref()
+    }
+
+    /// Mutable access to the block state (native transactions, system operations).
+    pub fn state_mut(&mut self) -> &mut BlockState<V, H> {
+        self.evm.ctx.db_mut()
+    }
+
+    /// Runs `tx`. On success it is part of the block (reverted or halted executions are
+    /// included too: they pay for their gas and bump the nonce). An invalid transaction
+    /// leaves the block as it was.
+    pub fn execute(&mut self, tx: RecoveredTx) -> Result<&ExecutedTx, ExecuteTxError> {
+        let gas_limit = tx.tx.gas_limit();
+        if gas_limit > self.attrs.gas_limit {
+            return Err(TxError::GasLimitExceeded.into());
+        }
+        let available = self.attrs.gas_limit - self.cumulative_gas;
+        if gas_limit > available {
+            return Err(ExecError::BlockFull {
+                available,
+                wanted: gas_limit,
+            }
+            .into());
+        }
+        let sender = tx.sender;
+        let max_fee = tx.max_fee();
+        let result = match self.evm.transact(tx.to_tx_env()) {
+            Ok(r) => r,
+            Err(EVMError::Transaction(e)) => {
+                return Err(TxError::from_revm(e, sender, max_fee, self.attrs.base_fee).into());
+            }
+            Err(EVMError::Database(e)) => return Err(ExecError::State(e.0).into()),
+            Err(other) => return Err(ExecError::Evm(other.to_string()).into()),
+        };
+        self.evm
+            .ctx
+            .db_mut()
+            .commit_evm_state(result.state)
+            .map_err(ExecError::State)?;
+        let exec = result.result;
+        let gas_used = exec.tx_gas_used();
+        self.cumulative_gas += gas_used;
+        self.burned += U256::from(gas_used) * U256::from(self.attrs.base_fee);
+        let contract_address = match &exec {
+            ExecutionResult::Success { .. } if tx.tx.kind().is_create() => exec.created_address(),
+            _ => None,
+        };
+        let success = exec.is_success();
+        let output = match &exec {
+            ExecutionResult::Success { output, .. } => output.data().clone(),
+            ExecutionResult::Revert { output, .. } => output.clone(),
+            ExecutionResult::Halt { .. } => Bytes::new(),
+        };
+        let receipt = Receipt {
+            status: success.into(),
+            cumulative_gas_used: self.cumulative_gas,
+            logs: exec.into_logs(),
+        };
+        let effective_gas_price = tx.effective_gas_price(self.attrs.base_fee);
+        let receipt = ReceiptEnvelope::from_typed(tx.tx.tx_type(), receipt.with_bloom());
+        tracing::debug!(target: "evm::executor", hash = %tx.hash, gas_used, success, "executed transaction");
+        self.executed.push(ExecutedTx {
+            tx,
+            receipt,
+            gas_used,
+            effective_gas_price,
+            contract_address,
+            output,
+        });
+        Ok(self.executed.last().expect("just pushed"))
+    }
+
+    /// Settles the block and builds its header.
+    pub fn finish(self) -> Result<ExecutedBlock, ExecError> {
+        let Self {
+            attrs,
+            evm,
+            executed,
+            cumulative_gas,
+            burned,
+        } = self;
+        let mut state = evm.ctx.journaled_state.database;
+
+        // BTM is conserved by the EVM except for the burned base fee.
+        let net: I256 = state
+            .deltas
+            .iter()
+            .filter(|((_, asset), _)| asset.is_btm())
+            .fold(I256::ZERO, |acc, (_, d)| acc + *d);
+        if net != -I256::from_raw(burned) {
+            return Err(ExecError::NotConserved {
+                net: net.to_string(),
+                burned,
+            });
+        }
+
+        let id = settlement_id(attrs.number, attrs.parent_hash);
+        let settlement = settle(&mut state.cache, &state.deltas, id, attrs.number)?;
+        if !burned.is_zero() {
+            let mut supply = state.cache.supply(AssetId::BTM)?;
+            supply.burned += burned;
+            state.cache.set_supply(AssetId::BTM, supply)?;
+        }
+
+        let mut commitment = state.cache.base().commitment()?;
+        let changes = state.cache.into_changes();
+        commitment.apply(&changes);
+
+        let envelopes: Vec<_> = executed.iter().map(|e| e.tx.tx.clone()).collect();
+        let receipts: Vec<_> = executed.iter().map(|e| e.receipt.clone()).collect();
+        let mut logs_bloom = Bloom::ZERO;
+        for r in &receipts {
+            logs_bloom |= *r.logs_bloom();
+        }
+        let header = Header {
+            parent_hash: attrs.parent_hash,
+            ommers_hash: EMPTY_OMMER_ROOT_HASH,
+            beneficiary: attrs.beneficiary,
+            state_root: commitment.root(),
+            transactions_root: calculate_transaction_root(&envelopes),
+            receipts_root: calculate_receipt_root(&receipts),
+            logs_bloom,
+            difficulty: U256::ZERO,
+            number: attrs.number,
+            gas_limit: attrs.gas_limit,
+            gas_used: cumulative_gas,
+            timestamp: attrs.timestamp,
+            extra_data: attrs.extra_data.clone(),
+            mix_hash: attrs.prev_randao,
+            nonce: Default::default(),
+            base_fee_per_gas: Some(attrs.base_fee),
+            withdrawals_root: Some(EMPTY_WITHDRAWALS),
+            blob_gas_used: Some(0),
+            excess_blob_gas: Some(0),
+            parent_beacon_block_root: Some(B256::ZERO),
+            requests_hash: Some(EMPTY_REQUESTS_HASH),
+            ..Default::default()
+        };
+        let hash = header.hash_slow();
+        Ok(ExecutedBlock {
+            header,
+            hash,
+            transactions: executed,
+            changes,
+            commitment,
+            settlement,
+            burned,
+        })
+    }
+}

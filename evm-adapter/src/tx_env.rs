@@ -1,0 +1,91 @@
+//! Turning a signed, sender-recovered Ethereum transaction into revm's [`TxEnv`].
+
+use crate::TxError;
+use alloy_consensus::{Transaction, TxEnvelope, transaction::SignerRecoverable};
+use alloy_eips::Typed2718;
+use alloy_primitives::{Address, B256};
+use revm::context::{TxEnv, either::Either};
+
+/// An Ethereum transaction with its recovered sender and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveredTx {
+    /// The signed transaction.
+    pub tx: TxEnvelope,
+    /// Its recovered sender.
+    pub sender: Address,
+    /// keccak256 of its EIP-2718 envelope.
+    pub hash: B256,
+}
+
+impl RecoveredTx {
+    /// Recovers the sender. Fails with `invalid sender` for a bad signature and with
+    /// `transaction type not supported` for blob transactions.
+    pub fn recover(tx: TxEnvelope) -> Result<Self, TxError> {
+        if tx.is_eip4844() {
+            return Err(TxError::TypeNotSupported);
+        }
+        let sender = tx.recover_signer().map_err(|_| TxError::InvalidSender)?;
+        let hash = *tx.tx_hash();
+        Ok(Self { tx, sender, hash })
+    }
+
+    /// Recovers many senders on up to `available_parallelism` threads, preserving order.
+    pub fn recover_all(txs: Vec<TxEnvelope>) -> Vec<Result<Self, TxError>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if threads <= 1 || txs.len() < 64 {
+            return txs.into_iter().map(Self::recover).collect();
+        }
+        let chunk = txs.len().div_ceil(threads);
+        let mut chunks: Vec<Vec<TxEnvelope>> = Vec::new();
+        let mut iter = txs.into_iter().peekable();
+        while iter.peek().is_some() {
+            chunks.push(iter.by_ref().take(chunk).collect());
+        }
+        std::thread::scope(|s| {
+            let handles: Vec<_> = chunks
+                .into_iter()
+                .map(|c| s.spawn(move || c.into_iter().map(Self::recover).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("recovery thread does not panic"))
+                .collect()
+        })
+    }
+
+    /// The fee cap: `maxFeePerGas`, or `gasPrice` for legacy and EIP-2930.
+    pub fn max_fee(&self) -> u128 {
+        self.tx.max_fee_per_gas()
+    }
+
+    /// What the sender pays per gas in a block with `base_fee`.
+    pub fn effective_gas_price(&self, base_fee: u64) -> u128 {
+        self.tx.effective_gas_price(Some(base_fee))
+    }
+
+    /// revm's view of the transaction.
+    pub fn to_tx_env(&self) -> TxEnv {
+        let tx = &self.tx;
+        let mut env = TxEnv {
+            tx_type: tx.ty(),
+            caller: self.sender,
+            gas_limit: tx.gas_limit(),
+            gas_price: tx.max_fee_per_gas(),
+            kind: tx.kind(),
+            value: tx.value(),
+            data: tx.input().clone(),
+            nonce: tx.nonce(),
+            chain_id: tx.chain_id(),
+            access_list: tx.access_list().cloned().unwrap_or_default(),
+            gas_priority_fee: tx.max_priority_fee_per_gas(),
+            ..Default::default()
+        };
+        if let Some(auths) = tx.authorization_list() {
+            env.authorization_list = auths.iter().cloned().map(Either::Left).collect();
+        }
+        if matches!(tx, TxEnvelope::Legacy(_) | TxEnvelope::Eip2930(_)) {
+            env.gas_priority_fee = None;
+        }
+        env
+    }
+}

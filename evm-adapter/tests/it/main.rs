@@ -1,0 +1,7 @@
+//! Integration tests of the executor: differential against plain revm, ledger
+//! invariants, validation errors.
+
+mod common;
+mod differential;
+mod invariants;
+mod validation;

@@ -1,0 +1,239 @@
+//! What a block commit carries, and the stored forms of bodies and receipts.
+
+use crate::{StorageError, StorageResult};
+use alloy_consensus::Header;
+use alloy_primitives::{Address, B256, Bytes, Log};
+use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
+use bytom2_utxo::{LtHash, StateChanges};
+
+/// One transaction's receipt as stored: enough to rebuild the Ethereum receipt (the
+/// bloom is recomputed from the logs, gas used from the cumulative values).
+///
+/// Stored as the RLP list `[tx_type, success, cumulative_gas_used, [log, …]]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+pub struct StoredReceipt {
+    /// EIP-2718 type byte of the transaction (0 for legacy).
+    pub tx_type: u8,
+    /// Whether execution succeeded (status 1).
+    pub success: bool,
+    /// Gas used by this and every earlier transaction of the block.
+    pub cumulative_gas_used: u64,
+    /// The logs emitted.
+    pub logs: Vec<Log>,
+}
+
+/// Everything written for one block, in one write transaction, by
+/// [`Database::commit_block`](crate::Database::commit_block).
+///
+/// `transactions`, `tx_hashes`, `senders` and `receipts` are parallel lists (same
+/// length, same order).
+#[derive(Clone, Copy, Debug)]
+pub struct BlockToCommit<'a> {
+    /// The header; `header.number` must be `head + 1` (or 0 for genesis) and
+    /// `header.parent_hash` the head's hash.
+    pub header: &'a Header,
+    /// `keccak256(rlp(header))`.
+    pub hash: B256,
+    /// Raw EIP-2718 envelopes, in block order.
+    pub transactions: &'a [Bytes],
+    /// Their hashes.
+    pub tx_hashes: &'a [B256],
+    /// Their senders (recovered signers, or the spender of a native transaction).
+    pub senders: &'a [Address],
+    /// Their receipts.
+    pub receipts: &'a [StoredReceipt],
+    /// The state changes of the block (old and new values).
+    pub changes: &'a StateChanges,
+    /// The state commitment after the block.
+    pub commitment: &'a LtHash,
+}
+
+impl BlockToCommit<'_> {
+    /// The block number.
+    pub fn number(&self) -> u64 {
+        self.header.number
+    }
+
+    /// Checks the lists are parallel and the hash is the header's.
+    pub(crate) fn check(&self) -> StorageResult<()> {
+        let n = self.transactions.len();
+        if self.tx_hashes.len() != n || self.senders.len() != n || self.receipts.len() != n {
+            return Err(StorageError::InvalidBlock(format!(
+                "{} transactions, {} hashes, {} senders, {} receipts",
+                n,
+                self.tx_hashes.len(),
+                self.senders.len(),
+                self.receipts.len()
+            )));
+        }
+        if u32::try_from(n).is_err() {
+            return Err(StorageError::InvalidBlock(format!("{n} transactions")));
+        }
+        let hash = self.header.hash_slow();
+        if hash != self.hash {
+            return Err(StorageError::InvalidBlock(format!(
+                "hash {} is not the header's hash {hash}",
+                self.hash
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// RLP shape of a stored body (owned, for decoding).
+#[derive(RlpDecodable)]
+struct BodyOwned {
+    transactions: Vec<Bytes>,
+    senders: Vec<Address>,
+}
+
+/// Encodes a body into `buf` (cleared first).
+pub(crate) fn encode_body(buf: &mut Vec<u8>, transactions: &[Bytes], senders: &[Address]) {
+    buf.clear();
+    let payload_length = alloy_rlp::list_length::<Bytes, Bytes>(transactions)
+        + alloy_rlp::list_length::<Address, Address>(senders);
+    alloy_rlp::Header {
+        list: true,
+        payload_length,
+    }
+    .encode(buf);
+    alloy_rlp::encode_list::<Bytes, Bytes>(transactions, buf);
+    alloy_rlp::encode_list::<Address, Address>(senders, buf);
+}
+
+/// Decodes a body.
+pub(crate) fn decode_body(bytes: &[u8]) -> StorageResult<(Vec<Bytes>, Vec<Address>)> {
+    let body: BodyOwned = decode_exact(bytes)?;
+    if body.transactions.len() != body.senders.len() {
+        return Err(StorageError::codec(
+            "body: transactions and senders differ in length",
+        ));
+    }
+    Ok((body.transactions, body.senders))
+}
+
+/// Encodes receipts into `buf` (cleared first).
+pub(crate) fn encode_receipts(buf: &mut Vec<u8>, receipts: &[StoredReceipt]) {
+    buf.clear();
+    alloy_rlp::encode_list::<StoredReceipt, StoredReceipt>(receipts, buf);
+}
+
+/// Decodes receipts.
+pub(crate) fn decode_receipts(bytes: &[u8]) -> StorageResult<Vec<StoredReceipt>> {
+    decode_exact(bytes)
+}
+
+/// Encodes a header into `buf` (cleared first).
+pub(crate) fn encode_header(buf: &mut Vec<u8>, header: &Header) {
+    buf.clear();
+    header.encode(buf);
+}
+
+/// Decodes a header.
+pub(crate) fn decode_header(bytes: &[u8]) -> StorageResult<Header> {
+    decode_exact(bytes)
+}
+
+/// Decodes `T` and rejects trailing bytes.
+fn decode_exact<T: Decodable>(mut bytes: &[u8]) -> StorageResult<T> {
+    let value = T::decode(&mut bytes)?;
+    if !bytes.is_empty() {
+        return Err(StorageError::Codec(format!(
+            "rlp: {} trailing bytes",
+            bytes.len()
+        )));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::{LogData, U256};
+    use proptest::prelude::*;
+
+    fn log() -> impl Strategy<Value = Log> {
+        (
+            any::<[u8; 20]>(),
+            proptest::collection::vec(any::<[u8; 32]>(), 0..4),
+            proptest::collection::vec(any::<u8>(), 0..64),
+        )
+            .prop_map(|(a, topics, data)| Log {
+                address: Address::from(a),
+                data: LogData::new_unchecked(
+                    topics.into_iter().map(B256::from).collect(),
+                    data.into(),
+                ),
+            })
+    }
+
+    fn receipt() -> impl Strategy<Value = StoredReceipt> {
+        (
+            any::<u8>(),
+            any::<bool>(),
+            any::<u64>(),
+            proptest::collection::vec(log(), 0..4),
+        )
+            .prop_map(
+                |(tx_type, success, cumulative_gas_used, logs)| StoredReceipt {
+                    tx_type,
+                    success,
+                    cumulative_gas_used,
+                    logs,
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn receipts_round_trip(receipts in proptest::collection::vec(receipt(), 0..6)) {
+            let mut buf = Vec::new();
+            encode_receipts(&mut buf, &receipts);
+            prop_assert_eq!(decode_receipts(&buf).unwrap(), receipts);
+        }
+
+        #[test]
+        fn bodies_round_trip(
+            txs in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..200), 0..8),
+            seed: u8,
+        ) {
+            let txs: Vec<Bytes> = txs.into_iter().map(Bytes::from).collect();
+            let senders: Vec<Address> =
+                (0..txs.len()).map(|i| Address::repeat_byte(seed.wrapping_add(i as u8))).collect();
+            let mut buf = Vec::new();
+            encode_body(&mut buf, &txs, &senders);
+            prop_assert_eq!(decode_body(&buf).unwrap(), (txs, senders));
+        }
+
+        #[test]
+        fn headers_round_trip(number: u64, gas_used: u64, ts: u64, fee in proptest::option::of(any::<u64>()), parent: [u8; 32]) {
+            let header = Header {
+                number,
+                gas_used,
+                timestamp: ts,
+                base_fee_per_gas: fee,
+                parent_hash: B256::from(parent),
+                difficulty: U256::ZERO,
+                ..Default::default()
+            };
+            let mut buf = Vec::new();
+            encode_header(&mut buf, &header);
+            prop_assert_eq!(decode_header(&buf).unwrap(), header);
+        }
+
+        #[test]
+        fn garbage_is_an_error_not_a_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = decode_receipts(&bytes);
+            let _ = decode_body(&bytes);
+            let _ = decode_header(&bytes);
+        }
+    }
+
+    #[test]
+    fn trailing_bytes_are_rejected() {
+        let mut buf = Vec::new();
+        encode_receipts(&mut buf, &[StoredReceipt::default()]);
+        buf.push(0);
+        assert!(matches!(decode_receipts(&buf), Err(StorageError::Codec(_))));
+    }
+}

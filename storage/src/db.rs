@@ -1,0 +1,304 @@
+//! The database handle: opening (lock, schema check, tables) and block-data readers.
+
+use crate::{
+    StorageError, StorageResult, StoredReceipt, Table,
+    block::{decode_body, decode_header, decode_receipts},
+    codec::{
+        META_HEAD, META_SCHEMA_VERSION, decode_head, decode_number, decode_schema_version,
+        decode_tx_location,
+    },
+    tables::Tables,
+};
+use alloy_consensus::Header;
+use alloy_primitives::{Address, B256, Bytes};
+use signet_libmdbx::{
+    DatabaseFlags, Environment, EnvironmentFlags, Geometry, MdbxError, Mode, Ro, SyncMode,
+    TransactionKind, TxUnsync, WriteFlags, tx::Tx,
+};
+use std::{
+    borrow::Cow,
+    fmt,
+    fs::{File, OpenOptions, TryLockError},
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+/// Schema version this release reads and writes (stored in `Meta` under
+/// `"schema_version"`).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Name of the advisory lock file in the data directory.
+pub const LOCK_FILE: &str = "LOCK";
+
+/// Options for [`Database::open_with`].
+#[derive(Clone, Debug)]
+pub struct DatabaseConfig {
+    /// Upper bound of the data file in bytes (address space reserved for the map).
+    pub max_size: usize,
+    /// How much the data file grows at a time, in bytes.
+    pub growth_step: usize,
+    /// `true`: every commit is flushed to disk before it returns (MDBX `SYNC_DURABLE`;
+    /// survives power loss). `false`: MDBX `SAFE_NOSYNC`, which survives a killed
+    /// process but may lose the last blocks on a system crash (never corrupts).
+    pub durable: bool,
+    /// Maximum number of concurrent read transactions (views).
+    pub max_readers: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            max_size: 4 << 40,
+            growth_step: 128 << 20,
+            durable: true,
+            max_readers: 4096,
+        }
+    }
+}
+
+/// The shared state of a [`Database`]: the environment, the table handles and the
+/// directory lock. Field order matters: the environment closes before the lock is
+/// released.
+pub(crate) struct Inner {
+    pub(crate) env: Environment,
+    pub(crate) tables: Tables,
+    path: PathBuf,
+    _lock: File,
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inner")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A bytom2 database: one MDBX environment in a data directory. Cheap to clone (an
+/// `Arc`); `Send + Sync`.
+///
+/// Writes go only through [`Database::commit_block`] (one write transaction per block);
+/// reads through [`Database::latest`], [`Database::state_at`] and the block readers.
+/// The directory is locked (advisory `flock` on [`LOCK_FILE`]) for as long as the
+/// handle or any view made from it lives.
+#[derive(Clone, Debug)]
+pub struct Database {
+    pub(crate) inner: Arc<Inner>,
+}
+
+// === impl Database ===
+
+impl Database {
+    /// Opens (creating if missing) the database in directory `path` with the default
+    /// [`DatabaseConfig`].
+    ///
+    /// Fails with [`StorageError::Locked`] if another handle holds the directory,
+    /// [`StorageError::Corrupt`] if the data file cannot be read,
+    /// [`StorageError::NewerSchema`]/[`StorageError::OlderSchema`] if it was written
+    /// with another schema version.
+    pub fn open(path: &Path) -> StorageResult<Self> {
+        Self::open_with(path, &DatabaseConfig::default())
+    }
+
+    /// Opens (creating if missing) the database in directory `path`.
+    pub fn open_with(path: &Path, config: &DatabaseConfig) -> StorageResult<Self> {
+        let io = |source| StorageError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(path).map_err(io)?;
+        let lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path.join(LOCK_FILE))
+            .map_err(io)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(StorageError::Locked {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(TryLockError::Error(e)) => return Err(io(e)),
+        }
+
+        let mut builder = Environment::builder();
+        builder
+            .set_max_dbs(Table::ALL.len() + 4)
+            .set_max_readers(config.max_readers)
+            .set_geometry(Geometry {
+                size: Some(0..config.max_size),
+                growth_step: isize::try_from(config.growth_step).ok(),
+                shrink_threshold: None,
+                page_size: None,
+            })
+            .set_flags(EnvironmentFlags {
+                mode: Mode::ReadWrite {
+                    sync_mode: if config.durable {
+                        SyncMode::Durable
+                    } else {
+                        SyncMode::SafeNoSync
+                    },
+                },
+                ..Default::default()
+            });
+        let env = builder.open(path).map_err(|e| open_error(path, e))?;
+        let tables = init_tables(&env, path)?;
+        tracing::debug!(target: "storage", path = %path.display(), "opened database");
+        Ok(Self {
+            inner: Arc::new(Inner {
+                env,
+                tables,
+                path: path.to_path_buf(),
+                _lock: lock,
+            }),
+        })
+    }
+
+    /// The data directory.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The last committed block `(number, hash)`; `None` before genesis.
+    pub fn head(&self) -> StorageResult<Option<(u64, B256)>> {
+        self.read(read_head)
+    }
+
+    /// The header of block `number`.
+    pub fn header(&self, number: u64) -> StorageResult<Option<Header>> {
+        self.read(|txn, t| get(txn, t, Table::Headers, &number.to_be_bytes(), decode_header))
+    }
+
+    /// The number of the block with hash `hash`.
+    pub fn block_number(&self, hash: B256) -> StorageResult<Option<u64>> {
+        self.read(|txn, t| get(txn, t, Table::HeaderNumbers, hash.as_slice(), decode_number))
+    }
+
+    /// The raw EIP-2718 transactions of block `number` and their senders.
+    pub fn body(&self, number: u64) -> StorageResult<Option<(Vec<Bytes>, Vec<Address>)>> {
+        self.read(|txn, t| get(txn, t, Table::Bodies, &number.to_be_bytes(), decode_body))
+    }
+
+    /// The receipts of block `number`.
+    pub fn receipts(&self, number: u64) -> StorageResult<Option<Vec<StoredReceipt>>> {
+        self.read(|txn, t| {
+            get(
+                txn,
+                t,
+                Table::Receipts,
+                &number.to_be_bytes(),
+                decode_receipts,
+            )
+        })
+    }
+
+    /// Where transaction `hash` is: `(block number, index in the block)`.
+    pub fn tx_location(&self, hash: B256) -> StorageResult<Option<(u64, u32)>> {
+        self.read(|txn, t| get(txn, t, Table::TxLookup, hash.as_slice(), decode_tx_location))
+    }
+
+    /// Runs `f` in a fresh read-only transaction.
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&TxUnsync<Ro>, &Tables) -> StorageResult<T>,
+    ) -> StorageResult<T> {
+        let txn = self.inner.env.begin_ro_unsync()?;
+        f(&txn, &self.inner.tables)
+    }
+}
+
+/// Reads one value of `table` in `txn` and decodes it.
+pub(crate) fn get<K: TransactionKind, T>(
+    txn: &Tx<K>,
+    tables: &Tables,
+    table: Table,
+    key: &[u8],
+    decode: impl FnOnce(&[u8]) -> StorageResult<T>,
+) -> StorageResult<Option<T>> {
+    let value: Option<Cow<'_, [u8]>> = txn.get(tables.get(table).dbi(), key)?;
+    value.map(|v| decode(&v)).transpose()
+}
+
+/// Reads the head from `Meta`.
+pub(crate) fn read_head<K: TransactionKind>(
+    txn: &Tx<K>,
+    tables: &Tables,
+) -> StorageResult<Option<(u64, B256)>> {
+    get(txn, tables, Table::Meta, META_HEAD, decode_head)
+}
+
+/// Maps an error of `mdbx_env_open`: damaged files become [`StorageError::Corrupt`].
+fn open_error(path: &Path, e: MdbxError) -> StorageError {
+    match e {
+        MdbxError::Corrupted
+        | MdbxError::PageNotFound
+        | MdbxError::VersionMismatch
+        | MdbxError::Invalid
+        | MdbxError::WannaRecovery
+        | MdbxError::BadSignature
+        | MdbxError::Problem
+        | MdbxError::Incompatible
+        | MdbxError::TooLarge => StorageError::Corrupt {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        },
+        other => StorageError::Mdbx(other),
+    }
+}
+
+/// Checks the schema version (writing it into a fresh database) and opens every table.
+fn init_tables(env: &Environment, path: &Path) -> StorageResult<Tables> {
+    let corrupt = |e: MdbxError| match e {
+        MdbxError::Corrupted | MdbxError::PageNotFound | MdbxError::Incompatible => {
+            StorageError::Corrupt {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            }
+        }
+        other => StorageError::Mdbx(other),
+    };
+    let txn = env.begin_rw_unsync()?;
+    let meta = txn
+        .create_db(Some(Table::Meta.name()), DatabaseFlags::empty())
+        .map_err(corrupt)?;
+    let version: Option<Cow<'_, [u8]>> = txn.get(meta.dbi(), META_SCHEMA_VERSION)?;
+    match version.map(|v| decode_schema_version(&v)).transpose()? {
+        Some(found) if found > SCHEMA_VERSION => {
+            return Err(StorageError::NewerSchema {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        Some(found) if found < SCHEMA_VERSION => {
+            return Err(StorageError::OlderSchema {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        Some(_) => {}
+        None => {
+            let head: Option<Cow<'_, [u8]>> = txn.get(meta.dbi(), META_HEAD)?;
+            if head.is_some() {
+                return Err(StorageError::Corrupt {
+                    path: path.to_path_buf(),
+                    reason: "a head is stored but no schema version".into(),
+                });
+            }
+            txn.put(
+                meta,
+                META_SCHEMA_VERSION,
+                SCHEMA_VERSION.to_be_bytes(),
+                WriteFlags::empty(),
+            )?;
+        }
+    }
+    let tables = Tables::create(&txn).map_err(|e| match e {
+        StorageError::Mdbx(e) => corrupt(e),
+        other => other,
+    })?;
+    txn.commit()?;
+    Ok(tables)
+}

@@ -1,0 +1,267 @@
+//! [`Database::commit_block`]: one MDBX write transaction per block.
+
+use crate::{
+    BlockToCommit, Database, StorageError, StorageResult, Table,
+    block::{encode_body, encode_header, encode_receipts},
+    codec::{
+        META_COMMITMENT, META_HEAD, balance_key, encode_account, encode_coin, encode_head,
+        encode_supply, encode_tx_location, encode_u256, history_key, history_value, outpoint_key,
+        owner_coin_key, storage_key,
+    },
+    db::read_head,
+    tables::Tables,
+};
+use bytom2_utxo::StateChanges;
+use signet_libmdbx::{MdbxError, Rw, TxUnsync, WriteFlags};
+
+// === impl Database ===
+
+impl Database {
+    /// Writes block `block` in one MDBX write transaction: its state changes (outputs and
+    /// their owner index, balances, accounts, storage, supply, code), the change-set
+    /// (history) entries of block `header.number`, the header, hash → number, body,
+    /// receipts, transaction lookups, and the new head and commitment. Either all of it
+    /// is committed or none.
+    ///
+    /// Fails with [`StorageError::NotNextBlock`] unless `header.number` is `head + 1`
+    /// and `header.parent_hash` the head's hash (or, on an empty database, the number is
+    /// 0), with [`StorageError::InvalidBlock`] if the lists are not parallel or the hash
+    /// is not the header's, and with [`StorageError::Inconsistent`] if the changes do
+    /// not match the stored state (an output created where one exists, an entry removed
+    /// that is not there with its `old` value). Outputs are checked fully; for the
+    /// other maps only removals are (a check on every update would cost a read each).
+    ///
+    /// Change sets are not written for block 0: nothing can be read before it.
+    pub fn commit_block(&self, block: &BlockToCommit<'_>) -> StorageResult<()> {
+        block.check()?;
+        let number = block.header.number;
+        let txn = self.inner.env.begin_rw_unsync()?;
+        let tables = &self.inner.tables;
+
+        let head = read_head(&txn, tables)?;
+        let (expected_number, expected_parent) = match head {
+            None => (0, None),
+            Some((n, h)) => (n.saturating_add(1), Some(h)),
+        };
+        if number != expected_number
+            || expected_parent.is_some_and(|p| p != block.header.parent_hash)
+        {
+            return Err(StorageError::NotNextBlock {
+                number,
+                parent_hash: block.header.parent_hash,
+                expected_number,
+                expected_parent,
+            });
+        }
+
+        let mut w = Writer {
+            txn: &txn,
+            tables,
+            number,
+            history: number > 0,
+            key: Vec::with_capacity(128),
+            value: Vec::with_capacity(256),
+        };
+        w.write_state(block.changes)?;
+        w.write_block(block)?;
+
+        let meta = tables.get(Table::Meta);
+        txn.put(
+            meta,
+            META_HEAD,
+            encode_head(number, &block.hash),
+            WriteFlags::empty(),
+        )?;
+        txn.put(
+            meta,
+            META_COMMITMENT,
+            block.commitment.to_bytes(),
+            WriteFlags::empty(),
+        )?;
+        txn.commit()?;
+        tracing::debug!(
+            target: "storage",
+            number,
+            hash = %block.hash,
+            txs = block.transactions.len(),
+            changes = block.changes.len(),
+            "committed block"
+        );
+        Ok(())
+    }
+}
+
+/// The state of one block commit: the write transaction and reusable buffers.
+struct Writer<'a> {
+    txn: &'a TxUnsync<Rw>,
+    tables: &'a Tables,
+    number: u64,
+    /// Whether to write change-set entries (not for block 0).
+    history: bool,
+    key: Vec<u8>,
+    value: Vec<u8>,
+}
+
+impl Writer<'_> {
+    fn put(&self, table: Table, key: &[u8], value: &[u8]) -> StorageResult<()> {
+        self.txn
+            .put(self.tables.get(table), key, value, WriteFlags::empty())?;
+        Ok(())
+    }
+
+    /// Deletes `key` holding exactly `old`; an error if it is not there.
+    fn del_exact(&self, table: Table, key: &[u8], old: &[u8]) -> StorageResult<()> {
+        if self.txn.del(self.tables.get(table), key, Some(old))? {
+            Ok(())
+        } else {
+            Err(StorageError::Inconsistent(format!(
+                "{}: removed entry {} is not stored with its old value",
+                table.name(),
+                alloy_primitives::hex::encode(key)
+            )))
+        }
+    }
+
+    /// Writes the change-set entry `key | number` → old value.
+    fn history(&mut self, table: Table, key: &[u8], old: Option<&[u8]>) -> StorageResult<()> {
+        if !self.history {
+            return Ok(());
+        }
+        history_key(&mut self.key, key, self.number);
+        history_value(&mut self.value, old);
+        self.txn.put(
+            self.tables.get(table),
+            &self.key,
+            &self.value,
+            WriteFlags::empty(),
+        )?;
+        Ok(())
+    }
+
+    /// Sets (`Some`) or removes (`None`) an entry whose old value is `old`.
+    fn set(
+        &mut self,
+        table: Table,
+        history: Table,
+        key: &[u8],
+        old: Option<&[u8]>,
+        new: Option<&[u8]>,
+    ) -> StorageResult<()> {
+        match (old, new) {
+            (Some(old), None) => self.del_exact(table, key, old)?,
+            (_, Some(new)) => self.put(table, key, new)?,
+            (None, None) => {}
+        }
+        self.history(history, key, old)
+    }
+
+    fn write_state(&mut self, changes: &StateChanges) -> StorageResult<()> {
+        for c in &changes.coins {
+            let key = outpoint_key(&c.key);
+            let old = c.old.as_ref().map(encode_coin);
+            if let Some(old_coin) = &c.old {
+                self.del_exact(Table::Coins, &key, &old.expect("set above"))?;
+                self.del_exact(Table::OwnerCoins, &owner_coin_key(&c.key, old_coin), &[])?;
+            }
+            if let Some(new) = &c.new {
+                let flags = WriteFlags::NO_OVERWRITE;
+                match self
+                    .txn
+                    .put(self.tables.get(Table::Coins), key, encode_coin(new), flags)
+                {
+                    Ok(()) => {}
+                    Err(MdbxError::KeyExist) => {
+                        return Err(StorageError::Inconsistent(format!(
+                            "created output {} already exists",
+                            c.key
+                        )));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                self.put(Table::OwnerCoins, &owner_coin_key(&c.key, new), &[])?;
+            }
+            self.history(Table::CoinsHistory, &key, old.as_ref().map(|o| &o[..]))?;
+        }
+        for c in &changes.balances {
+            let key = balance_key(&c.key.0, &c.key.1);
+            let old = (!c.old.is_zero()).then(|| encode_u256(&c.old));
+            let new = (!c.new.is_zero()).then(|| encode_u256(&c.new));
+            self.set(
+                Table::Balances,
+                Table::BalancesHistory,
+                &key,
+                opt(&old),
+                opt(&new),
+            )?;
+        }
+        for c in &changes.accounts {
+            let key = c.key.0.0;
+            let old = c.old.as_ref().map(encode_account);
+            let new = c.new.as_ref().map(encode_account);
+            self.set(
+                Table::Accounts,
+                Table::AccountsHistory,
+                &key,
+                opt(&old),
+                opt(&new),
+            )?;
+        }
+        for c in &changes.storage {
+            let key = storage_key(&c.key.0, &c.key.1);
+            let old = (!c.old.is_zero()).then(|| encode_u256(&c.old));
+            let new = (!c.new.is_zero()).then(|| encode_u256(&c.new));
+            self.set(
+                Table::Storage,
+                Table::StorageHistory,
+                &key,
+                opt(&old),
+                opt(&new),
+            )?;
+        }
+        for c in &changes.supply {
+            let key = c.key.0.0;
+            let old = (!c.old.is_zero()).then(|| encode_supply(&c.old));
+            let new = (!c.new.is_zero()).then(|| encode_supply(&c.new));
+            self.set(
+                Table::Supply,
+                Table::SupplyHistory,
+                &key,
+                opt(&old),
+                opt(&new),
+            )?;
+        }
+        let code = self.tables.get(Table::Code);
+        for (hash, bytes) in &changes.code {
+            // Content-addressed: an existing entry is already right.
+            match self.txn.put(code, hash, bytes, WriteFlags::NO_OVERWRITE) {
+                Ok(()) | Err(MdbxError::KeyExist) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    fn write_block(&mut self, block: &BlockToCommit<'_>) -> StorageResult<()> {
+        let number = self.number.to_be_bytes();
+        let mut buf = std::mem::take(&mut self.value);
+        encode_header(&mut buf, block.header);
+        self.put(Table::Headers, &number, &buf)?;
+        self.put(Table::HeaderNumbers, block.hash.as_slice(), &number)?;
+        encode_body(&mut buf, block.transactions, block.senders);
+        self.put(Table::Bodies, &number, &buf)?;
+        encode_receipts(&mut buf, block.receipts);
+        self.put(Table::Receipts, &number, &buf)?;
+        self.value = buf;
+        let lookup = self.tables.get(Table::TxLookup);
+        for (index, hash) in block.tx_hashes.iter().enumerate() {
+            let index = u32::try_from(index).expect("checked in BlockToCommit::check");
+            let location = encode_tx_location(self.number, index);
+            self.txn.put(lookup, hash, location, WriteFlags::empty())?;
+        }
+        Ok(())
+    }
+}
+
+fn opt<const N: usize>(v: &Option<[u8; N]>) -> Option<&[u8]> {
+    v.as_ref().map(|v| &v[..])
+}

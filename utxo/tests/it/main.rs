@@ -1,0 +1,3 @@
+//! Property tests of the ledger layer.
+
+mod cache_model;

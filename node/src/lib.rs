@@ -1,1 +1,39 @@
-//! placeholder
+//! The bytom2 node: it picks the concrete types (MDBX storage, revm executor) and wires
+//! them into a chain, and (in the `bytom2` binary) serves it.
+//!
+//! This crate owns
+//! - [`Chain`]: opening a data directory (writing the genesis of a chain spec into a new
+//!   one, refusing one that holds another chain), executing blocks over the stored state
+//!   and committing each in one write transaction;
+//! - [`workload`]: deterministic signed workloads for tests and benchmarks.
+//!
+//! # Status
+//! ALPHA.
+//!
+//! # Feature Flags
+//! None.
+//!
+//! # Example
+//! ```
+//! use bytom2_chainspec::ChainSpec;
+//! use bytom2_node::Chain;
+//! use alloy_primitives::Address;
+//!
+//! let dir = std::env::temp_dir().join(format!("bytom2-doc-{}", std::process::id()));
+//! let chain = Chain::open(&dir, ChainSpec::dev()).unwrap();
+//! let attrs = chain.next_attributes(1, Address::ZERO);
+//! let (block, rejected) = chain.execute_block(attrs, []).unwrap();
+//! assert!(rejected.is_empty());
+//! chain.commit(&block).unwrap();
+//! assert_eq!(chain.head().header.number, 1);
+//! drop(chain);
+//! std::fs::remove_dir_all(&dir).unwrap();
+//! ```
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+mod chain;
+mod error;
+pub mod workload;
+
+pub use chain::{Chain, DbBlockHashes, Head, Rejected};
+pub use error::NodeError;

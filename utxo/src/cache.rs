@@ -221,11 +221,11 @@ impl<V: StateView> StateCache<V> {
                     new: e.new.clone(),
                 })
                 .collect();
-            v.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+            v.sort_unstable_by_key(|c| c.key);
             v
         }
         let mut code: Vec<_> = self.code.iter().map(|(h, c)| (*h, c.clone())).collect();
-        code.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        code.sort_unstable_by_key(|c| c.0);
         StateChanges {
             coins: sorted(&self.coins),
             balances: sorted(&self.balances),

@@ -290,7 +290,6 @@ fn state_and_blocks_survive_reopen() {
 #[test]
 #[ignore = "timing, run in release"]
 fn large_block_commit_time() {
-    use bytom2_utxo::LtHash;
     let dir = tempfile::tempdir().unwrap();
     let db = Database::open(dir.path()).unwrap();
     let n = 10_000u64;
@@ -298,24 +297,23 @@ fn large_block_commit_time() {
         .map(|i| Address::from_word(keccak256(i.to_be_bytes())))
         .collect();
     // Genesis: one output per owner.
-    let changes = StateChanges {
-        coins: {
-            let mut v: Vec<_> = (0..n)
-                .map(|i| Change {
-                    key: outpoint(i),
-                    old: None,
-                    new: Some(coin(owners[i as usize], AssetId::BTM, 100, 0, i as u32)),
-                })
-                .collect();
-            v.sort_by_key(|c| c.key);
-            v
-        },
-        ..Default::default()
-    };
-    let header = next_header(&db, &LtHash::new());
+    let (changes, commitment) = crate::util::build(&db, |c| {
+        for i in 0..n {
+            c.add_coin(
+                outpoint(i),
+                coin(owners[i as usize], AssetId::BTM, 100, 0, i as u32),
+            )
+            .unwrap();
+        }
+    });
+    let header = next_header(&db, &commitment);
     let t = std::time::Instant::now();
-    commit_empty(&db, &header, &changes, &LtHash::new()).unwrap();
-    eprintln!("genesis with {n} outputs: {:?}", t.elapsed());
+    commit_empty(&db, &header, &changes, &commitment).unwrap();
+    eprintln!(
+        "genesis with {} state changes: {:?}",
+        changes.len(),
+        t.elapsed()
+    );
 
     // Block 1: every owner spends its output, creates two, nonce and a storage slot change.
     let (changes, commitment) = crate::util::build(&db, |c| {

@@ -1,0 +1,186 @@
+//! The chain: the MDBX database, the chain spec and the head, with the executor wired in.
+
+use crate::NodeError;
+use alloy_consensus::Header;
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{Address, B256, Bytes};
+use bytom2_chainspec::ChainSpec;
+use bytom2_evm_adapter::{
+    BlockAttributes, BlockExecutor, BlockHashes, ExecuteTxError, ExecutedBlock, RecoveredTx,
+    genesis_block,
+};
+use bytom2_storage::{BlockToCommit, Database, LatestState, StoredReceipt};
+use parking_lot::RwLock;
+use std::{path::Path, sync::Arc};
+
+/// The newest committed block.
+#[derive(Debug, Clone)]
+pub struct Head {
+    /// Its header.
+    pub header: Header,
+    /// Its hash.
+    pub hash: B256,
+}
+
+/// Block hashes read from the database (for `BLOCKHASH`).
+#[derive(Debug, Clone, Copy)]
+pub struct DbBlockHashes<'a>(pub &'a Database);
+
+impl BlockHashes for DbBlockHashes<'_> {
+    fn block_hash(&self, number: u64) -> Option<B256> {
+        self.0.header(number).ok().flatten().map(|h| h.hash_slow())
+    }
+}
+
+/// A transaction the block builder left out, and why.
+#[derive(Debug)]
+pub struct Rejected {
+    /// The transaction.
+    pub tx: RecoveredTx,
+    /// Why.
+    pub error: ExecuteTxError,
+}
+
+/// The chain as stored, with its head cached.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    db: Database,
+    spec: Arc<ChainSpec>,
+    head: Arc<RwLock<Head>>,
+}
+
+// === impl Chain ===
+
+impl Chain {
+    /// Opens the chain in `datadir`, writing the genesis block of `spec` if the
+    /// directory is new. Fails if the directory holds another chain.
+    pub fn open(datadir: &Path, spec: ChainSpec) -> Result<Self, NodeError> {
+        spec.validate()?;
+        let db = Database::open(datadir)?;
+        let genesis = genesis_block(&spec)?;
+        match db.head()? {
+            None => {
+                db.commit_block(&BlockToCommit {
+                    header: &genesis.header,
+                    hash: genesis.hash,
+                    transactions: &[],
+                    tx_hashes: &[],
+                    senders: &[],
+                    receipts: &[],
+                    changes: &genesis.changes,
+                    commitment: &genesis.commitment,
+                })?;
+                tracing::info!(target: "node::chain", hash = %genesis.hash, "wrote genesis block");
+            }
+            Some(_) => {
+                let stored = db.header(0)?.ok_or(NodeError::MissingBlock(0))?.hash_slow();
+                if stored != genesis.hash {
+                    return Err(NodeError::GenesisMismatch {
+                        stored,
+                        expected: genesis.hash,
+                    });
+                }
+            }
+        }
+        let (number, hash) = db.head()?.ok_or(NodeError::MissingBlock(0))?;
+        let header = db.header(number)?.ok_or(NodeError::MissingBlock(number))?;
+        tracing::info!(target: "node::chain", number, %hash, "opened chain");
+        Ok(Self {
+            db,
+            spec: Arc::new(spec),
+            head: Arc::new(RwLock::new(Head { header, hash })),
+        })
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    /// The chain spec.
+    pub fn spec(&self) -> &ChainSpec {
+        &self.spec
+    }
+
+    /// The newest committed block.
+    pub fn head(&self) -> Head {
+        self.head.read().clone()
+    }
+
+    /// The state at the head.
+    pub fn latest(&self) -> Result<LatestState, NodeError> {
+        Ok(self.db.latest()?)
+    }
+
+    /// Attributes of the next block: `timestamp` (raised to the parent's if lower), the
+    /// EIP-1559 base fee, the parent's gas limit.
+    pub fn next_attributes(&self, timestamp: u64, beneficiary: Address) -> BlockAttributes {
+        let head = self.head.read();
+        BlockAttributes::child_of(&self.spec, &head.header, head.hash, timestamp, beneficiary)
+    }
+
+    /// Executes `txs` in order into a block with `attrs`. Invalid transactions and those
+    /// that no longer fit are left out and returned. Nothing is written.
+    pub fn execute_block(
+        &self,
+        attrs: BlockAttributes,
+        txs: impl IntoIterator<Item = RecoveredTx>,
+    ) -> Result<(ExecutedBlock, Vec<Rejected>), NodeError> {
+        let state = self.db.latest()?;
+        let mut exec =
+            BlockExecutor::new(self.spec.chain_id, attrs, state, DbBlockHashes(&self.db));
+        let mut rejected = Vec::new();
+        for tx in txs {
+            match exec.execute(tx.clone()) {
+                Ok(_) => {}
+                Err(ExecuteTxError::Exec(e)) if e.is_fatal() => return Err(e.into()),
+                Err(error) => rejected.push(Rejected { tx, error }),
+            }
+        }
+        Ok((exec.finish()?, rejected))
+    }
+
+    /// Commits an executed block (one MDBX write transaction) and moves the head.
+    pub fn commit(&self, block: &ExecutedBlock) -> Result<(), NodeError> {
+        let n = block.transactions.len();
+        let mut raw = Vec::with_capacity(n);
+        let mut hashes = Vec::with_capacity(n);
+        let mut senders = Vec::with_capacity(n);
+        let mut receipts = Vec::with_capacity(n);
+        for t in &block.transactions {
+            raw.push(Bytes::from(t.tx.tx.encoded_2718()));
+            hashes.push(t.tx.hash);
+            senders.push(t.tx.sender);
+            receipts.push(StoredReceipt {
+                tx_type: t.receipt.tx_type() as u8,
+                success: t.receipt.status(),
+                cumulative_gas_used: t.receipt.cumulative_gas_used(),
+                logs: t.receipt.logs().to_vec(),
+            });
+        }
+        let mut head = self.head.write();
+        self.db.commit_block(&BlockToCommit {
+            header: &block.header,
+            hash: block.hash,
+            transactions: &raw,
+            tx_hashes: &hashes,
+            senders: &senders,
+            receipts: &receipts,
+            changes: &block.changes,
+            commitment: &block.commitment,
+        })?;
+        *head = Head {
+            header: block.header.clone(),
+            hash: block.hash,
+        };
+        tracing::info!(
+            target: "node::chain",
+            number = block.header.number,
+            hash = %block.hash,
+            txs = n,
+            gas_used = block.header.gas_used,
+            "committed block"
+        );
+        Ok(())
+    }
+}

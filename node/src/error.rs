@@ -1,0 +1,33 @@
+//! Errors of the node's chain wiring.
+
+use alloy_primitives::B256;
+
+/// Failures opening, executing or committing the chain.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The database failed or refused to open.
+    #[error(transparent)]
+    Storage(#[from] bytom2_storage::StorageError),
+    /// Reading the state failed.
+    #[error(transparent)]
+    State(#[from] bytom2_utxo::StateError),
+    /// A block could not be executed.
+    #[error(transparent)]
+    Exec(#[from] bytom2_evm_adapter::ExecError),
+    /// The chain spec is invalid.
+    #[error(transparent)]
+    Spec(#[from] bytom2_chainspec::ChainSpecError),
+    /// The data directory holds another chain.
+    #[error(
+        "data directory holds a chain with genesis {stored}, but the chain spec's genesis is {expected}"
+    )]
+    GenesisMismatch {
+        /// Genesis hash in the database.
+        stored: B256,
+        /// Genesis hash of the spec.
+        expected: B256,
+    },
+    /// The database is missing a block it says it has.
+    #[error("database is missing block {0}")]
+    MissingBlock(u64),
+}

@@ -1,0 +1,186 @@
+//! Deterministic signed workloads (BTM and ERC-20 transfers from many funded senders),
+//! for tests, benchmarks and the bench harness.
+//!
+//! The token is OpenZeppelin's ERC-20 (`contracts/src/TestToken.sol`, compiled into
+//! `contracts/artifacts/TestToken.json`), placed in the genesis with its balances already
+//! in storage (OpenZeppelin 5 layout: `_balances` at slot 0, `_totalSupply` at slot 2,
+//! `_name` and `_symbol` at slots 3 and 4), so no setup transactions are needed.
+
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, keccak256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use bytom2_chainspec::{ChainSpec, GenesisAccount};
+use std::fmt;
+
+/// Address of the genesis ERC-20 in workload chains.
+pub const TOKEN: Address = address!("0x00000000000000000000000000000000000e2c20");
+
+/// Token units each sender starts with.
+pub const TOKEN_BALANCE: u64 = 1_000_000_000;
+
+/// Runtime bytecode of the test token.
+pub fn token_runtime() -> Bytes {
+    let artifact: serde_json::Value =
+        serde_json::from_str(include_str!("../../contracts/artifacts/TestToken.json"))
+            .expect("artifact is JSON");
+    let hex = artifact["deployedBytecode"]
+        .as_str()
+        .expect("artifact has deployedBytecode");
+    alloy_primitives::hex::decode(hex)
+        .expect("artifact bytecode is hex")
+        .into()
+}
+
+/// Storage slot of `_balances[owner]` in the token.
+pub fn balance_slot(owner: Address) -> B256 {
+    let mut buf = [0u8; 64];
+    buf[12..32].copy_from_slice(owner.as_slice());
+    keccak256(buf)
+}
+
+fn short_string(s: &str) -> B256 {
+    let mut word = [0u8; 32];
+    word[..s.len()].copy_from_slice(s.as_bytes());
+    word[31] = (s.len() * 2) as u8;
+    B256::from(word)
+}
+
+/// `transfer(to, amount)` calldata.
+pub fn transfer_calldata(to: Address, amount: U256) -> Bytes {
+    let mut data = Vec::with_capacity(68);
+    data.extend_from_slice(&[0xa9, 0x05, 0x9c, 0xbb]);
+    data.extend_from_slice(B256::left_padding_from(to.as_slice()).as_slice());
+    data.extend_from_slice(&amount.to_be_bytes::<32>());
+    data.into()
+}
+
+/// Funded senders with deterministic keys on a chain spec that holds the test token.
+pub struct Workload {
+    /// The chain spec (the base spec plus senders and token in the genesis).
+    pub spec: ChainSpec,
+    /// The senders' keys.
+    pub senders: Vec<PrivateKeySigner>,
+}
+
+impl fmt::Debug for Workload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Workload")
+            .field("senders", &self.senders.len())
+            .finish()
+    }
+}
+
+impl Workload {
+    /// `count` senders with keys `keccak256("bytom2/workload" || i)`, each with 1,000 BTM
+    /// and [`TOKEN_BALANCE`] tokens, added to `base`'s genesis with the token.
+    pub fn new(mut base: ChainSpec, count: usize) -> Self {
+        let senders: Vec<PrivateKeySigner> = (0..count as u64)
+            .map(|i| {
+                let mut seed = b"bytom2/workload".to_vec();
+                seed.extend_from_slice(&i.to_be_bytes());
+                PrivateKeySigner::from_bytes(&keccak256(seed)).expect("hash is a valid key")
+            })
+            .collect();
+        let btm = U256::from(1000u64) * U256::from(10u64).pow(U256::from(18));
+        let mut token = GenesisAccount {
+            nonce: 1,
+            code: Some(token_runtime()),
+            ..Default::default()
+        };
+        for s in &senders {
+            base.genesis
+                .alloc
+                .insert(s.address(), GenesisAccount::with_balance(btm));
+            token.storage.insert(
+                balance_slot(s.address()),
+                B256::from(U256::from(TOKEN_BALANCE)),
+            );
+        }
+        let supply = U256::from(TOKEN_BALANCE) * U256::from(count);
+        token
+            .storage
+            .insert(B256::with_last_byte(2), B256::from(supply));
+        token
+            .storage
+            .insert(B256::with_last_byte(3), short_string("Test Token"));
+        token
+            .storage
+            .insert(B256::with_last_byte(4), short_string("TST"));
+        base.genesis.alloc.insert(TOKEN, token);
+        Self {
+            spec: base,
+            senders,
+        }
+    }
+
+    /// A signed EIP-1559 transaction from sender `i`.
+    pub fn sign(
+        &self,
+        i: usize,
+        nonce: u64,
+        to: TxKind,
+        value: U256,
+        input: Bytes,
+        gas: u64,
+        max_fee: u128,
+    ) -> TxEnvelope {
+        let tx = TxEip1559 {
+            chain_id: self.spec.chain_id,
+            nonce,
+            gas_limit: gas,
+            max_fee_per_gas: max_fee,
+            max_priority_fee_per_gas: 1,
+            to,
+            value,
+            access_list: Default::default(),
+            input,
+        };
+        let sig = self.senders[i]
+            .sign_hash_sync(&tx.signature_hash())
+            .expect("signing works");
+        tx.into_signed(sig).into()
+    }
+
+    /// `count` transfers round-robin over the senders starting at `nonces` (advanced):
+    /// ERC-20 transfers of 1 token unit when `erc20`, else BTM transfers of 1 wei, each to
+    /// the next sender.
+    pub fn transfers(
+        &self,
+        nonces: &mut [u64],
+        count: usize,
+        erc20: bool,
+        max_fee: u128,
+    ) -> Vec<TxEnvelope> {
+        let k = self.senders.len();
+        (0..count)
+            .map(|j| {
+                let i = j % k;
+                let to = self.senders[(i + 1) % k].address();
+                let nonce = nonces[i];
+                nonces[i] += 1;
+                if erc20 {
+                    self.sign(
+                        i,
+                        nonce,
+                        TxKind::Call(TOKEN),
+                        U256::ZERO,
+                        transfer_calldata(to, U256::from(1)),
+                        60_000,
+                        max_fee,
+                    )
+                } else {
+                    self.sign(
+                        i,
+                        nonce,
+                        TxKind::Call(to),
+                        U256::from(1),
+                        Bytes::new(),
+                        21_000,
+                        max_fee,
+                    )
+                }
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,5 @@
+//! Integration tests of the chain wiring: persistence, archive reads, crash safety.
+
+mod crash;
+mod persistence;
+mod support;

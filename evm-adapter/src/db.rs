@@ -132,14 +132,15 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
                 continue;
             }
             let info = &account.info;
-            if let Some(code) = &info.code {
-                if info.code_hash != KECCAK256_EMPTY && !code.is_empty() {
-                    self.cache
-                        .insert_code(info.code_hash, code.original_bytes())?;
-                    self.code
-                        .entry(info.code_hash)
-                        .or_insert_with(|| code.clone());
-                }
+            if let Some(code) = &info.code
+                && info.code_hash != KECCAK256_EMPTY
+                && !code.is_empty()
+            {
+                self.cache
+                    .insert_code(info.code_hash, code.original_bytes())?;
+                self.code
+                    .entry(info.code_hash)
+                    .or_insert_with(|| code.clone());
             }
             let meta = Account {
                 nonce: info.nonce,

@@ -55,6 +55,21 @@ pub fn transfer_calldata(to: Address, amount: U256) -> Bytes {
     data.into()
 }
 
+/// What to send, besides sender and nonce.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// Recipient or create.
+    pub to: TxKind,
+    /// BTM value in wei.
+    pub value: U256,
+    /// Calldata.
+    pub input: Bytes,
+    /// Gas limit.
+    pub gas: u64,
+    /// maxFeePerGas (the tip is 1 wei).
+    pub max_fee: u128,
+}
+
 /// Funded senders with deterministic keys on a chain spec that holds the test token.
 pub struct Workload {
     /// The chain spec (the base spec plus senders and token in the genesis).
@@ -115,26 +130,17 @@ impl Workload {
     }
 
     /// A signed EIP-1559 transaction from sender `i`.
-    pub fn sign(
-        &self,
-        i: usize,
-        nonce: u64,
-        to: TxKind,
-        value: U256,
-        input: Bytes,
-        gas: u64,
-        max_fee: u128,
-    ) -> TxEnvelope {
+    pub fn sign(&self, i: usize, nonce: u64, call: Call) -> TxEnvelope {
         let tx = TxEip1559 {
             chain_id: self.spec.chain_id,
             nonce,
-            gas_limit: gas,
-            max_fee_per_gas: max_fee,
+            gas_limit: call.gas,
+            max_fee_per_gas: call.max_fee,
             max_priority_fee_per_gas: 1,
-            to,
-            value,
+            to: call.to,
+            value: call.value,
             access_list: Default::default(),
-            input,
+            input: call.input,
         };
         let sig = self.senders[i]
             .sign_hash_sync(&tx.signature_hash())
@@ -159,27 +165,24 @@ impl Workload {
                 let to = self.senders[(i + 1) % k].address();
                 let nonce = nonces[i];
                 nonces[i] += 1;
-                if erc20 {
-                    self.sign(
-                        i,
-                        nonce,
-                        TxKind::Call(TOKEN),
-                        U256::ZERO,
-                        transfer_calldata(to, U256::from(1)),
-                        60_000,
+                let call = if erc20 {
+                    Call {
+                        to: TxKind::Call(TOKEN),
+                        value: U256::ZERO,
+                        input: transfer_calldata(to, U256::from(1)),
+                        gas: 60_000,
                         max_fee,
-                    )
+                    }
                 } else {
-                    self.sign(
-                        i,
-                        nonce,
-                        TxKind::Call(to),
-                        U256::from(1),
-                        Bytes::new(),
-                        21_000,
+                    Call {
+                        to: TxKind::Call(to),
+                        value: U256::from(1),
+                        input: Bytes::new(),
+                        gas: 21_000,
                         max_fee,
-                    )
-                }
+                    }
+                };
+                self.sign(i, nonce, call)
             })
             .collect()
     }

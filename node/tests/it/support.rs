@@ -5,7 +5,10 @@ use bytom2_chainspec::ChainSpec;
 use bytom2_evm_adapter::{
     BlockAttributes, BlockExecutor, ExecutedBlock, RecoveredTx, genesis_block,
 };
-use bytom2_node::{Chain, workload::Workload};
+use bytom2_node::{
+    Chain,
+    workload::{Call, Workload},
+};
 use bytom2_utxo::{AssetId, MemoryState, StateView, StateWriter};
 use std::collections::BTreeMap;
 
@@ -29,15 +32,14 @@ pub(crate) fn block_txs(w: &Workload, state: &dyn StateView, number: u64) -> Vec
         let to = Address::with_last_byte((number % 200) as u8);
         let nonce = nonces[i];
         nonces[i] += 1;
-        txs.push(w.sign(
-            i,
-            nonce,
-            TxKind::Call(to),
-            U256::from(number * 1000 + i as u64),
-            Default::default(),
-            21_000,
-            100_000_000_000,
-        ));
+        let call = Call {
+            to: TxKind::Call(to),
+            value: U256::from(number * 1000 + i as u64),
+            input: Default::default(),
+            gas: 21_000,
+            max_fee: 100_000_000_000,
+        };
+        txs.push(w.sign(i, nonce, call));
     }
     txs.into_iter()
         .map(|t| RecoveredTx::recover(t).unwrap())

@@ -1,0 +1,113 @@
+//! What the RPC server needs from the node: chain data, archive state, the mempool and
+//! notifications. The node implements [`EthBackend`] over its storage and mempool; tests
+//! implement it in memory.
+
+use alloy_consensus::Header;
+use alloy_primitives::{Address, B256, Bytes, Log};
+use bytom2_evm_adapter::RecoveredTx;
+use bytom2_utxo::StateView;
+use std::{collections::BTreeMap, sync::Arc};
+use tokio::sync::broadcast;
+
+/// One receipt as stored: the rest (gas used, effective gas price, contract address,
+/// log indexes, bloom) is derived from the block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptData {
+    /// Status 1 (success) or 0.
+    pub success: bool,
+    /// Gas used by this and every earlier transaction of the block.
+    pub cumulative_gas_used: u64,
+    /// Logs in emission order.
+    pub logs: Vec<Log>,
+}
+
+/// A whole committed block.
+#[derive(Debug, Clone)]
+pub struct BlockData {
+    /// The header.
+    pub header: Header,
+    /// Its hash.
+    pub hash: B256,
+    /// Transactions with senders and hashes, in block order.
+    pub transactions: Vec<RecoveredTx>,
+    /// Their receipts (same length and order).
+    pub receipts: Vec<ReceiptData>,
+}
+
+/// A state view the RPC may move to a blocking thread.
+pub type BoxedState = Box<dyn StateView + Send>;
+
+/// Rejection of a submitted transaction; `message` is geth's text (RPC-COMPAT.md
+/// section (b)), answered with code -32000.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct PoolError {
+    /// geth's message (`nonce too low: …`, `already known`, `txpool is full`, …).
+    pub message: String,
+}
+
+/// The mempool's contents, by sender then nonce.
+#[derive(Debug, Clone, Default)]
+pub struct PoolContent {
+    /// Executable now (contiguous from the sender's nonce).
+    pub pending: BTreeMap<Address, BTreeMap<u64, RecoveredTx>>,
+    /// Waiting for a nonce gap to close.
+    pub queued: BTreeMap<Address, BTreeMap<u64, RecoveredTx>>,
+}
+
+/// The node as the RPC server sees it. Methods may block (storage reads): the server
+/// calls them off the async threads.
+pub trait EthBackend: Send + Sync + 'static {
+    /// EIP-155 chain id.
+    fn chain_id(&self) -> u64;
+
+    /// Number of the newest committed block.
+    fn latest_number(&self) -> u64;
+
+    /// Number of the newest final block (`finalized` and `safe` tags). In dev mode every
+    /// block is final at once.
+    fn finalized_number(&self) -> u64;
+
+    /// A committed block by number.
+    fn block_by_number(&self, number: u64) -> Result<Option<Arc<BlockData>>, String>;
+
+    /// The number of a committed block by hash.
+    fn block_number_by_hash(&self, hash: B256) -> Result<Option<u64>, String>;
+
+    /// Where a committed transaction is: `(block number, index)`.
+    fn transaction_location(&self, hash: B256) -> Result<Option<(u64, u32)>, String>;
+
+    /// The state at the end of block `number` (archive).
+    fn state_at(&self, number: u64) -> Result<BoxedState, String>;
+
+    /// Hash of block `number` (for `BLOCKHASH` in calls).
+    fn block_hash(&self, number: u64) -> Option<B256>;
+
+    /// Base fee of the next block.
+    fn next_base_fee(&self) -> u64;
+
+    /// Block gas limit of the next block.
+    fn next_gas_limit(&self) -> u64;
+
+    /// Fee recipient of the next block.
+    fn next_beneficiary(&self) -> Address;
+
+    /// Validates `raw` (an EIP-2718 envelope) and adds it to the mempool; returns its hash.
+    fn send_raw_transaction(&self, raw: Bytes) -> Result<B256, PoolError>;
+
+    /// The nonce `address` would use next counting its contiguous mempool transactions
+    /// (the `pending` tag of `eth_getTransactionCount`).
+    fn pending_nonce(&self, address: Address) -> Result<u64, String>;
+
+    /// A transaction waiting in the mempool.
+    fn pool_transaction(&self, hash: B256) -> Option<RecoveredTx>;
+
+    /// The mempool's contents.
+    fn pool_content(&self) -> PoolContent;
+
+    /// Numbers of newly committed blocks, in order.
+    fn subscribe_blocks(&self) -> broadcast::Receiver<u64>;
+
+    /// Hashes of transactions newly accepted into the mempool.
+    fn subscribe_pending_transactions(&self) -> broadcast::Receiver<B256>;
+}

@@ -1,0 +1,140 @@
+//! What every namespace shares: the backend, the limits, the filter table, and the
+//! resolution of block tags, numbers and hashes.
+
+use crate::{
+    EthBackend, RpcConfig,
+    backend::{BlockData, BoxedState},
+    error::{RpcResult, hash_not_found, header_not_found, internal, invalid_params},
+    filters::Filters,
+};
+use alloy_eips::{BlockId, BlockNumberOrTag};
+use alloy_primitives::B256;
+use bytom2_evm_adapter::BlockHashes;
+use std::sync::Arc;
+
+/// Shared state of the RPC server.
+#[derive(Clone)]
+pub(crate) struct EthCtx {
+    /// The node.
+    pub(crate) backend: Arc<dyn EthBackend>,
+    /// Limits and defaults.
+    pub(crate) config: Arc<RpcConfig>,
+    /// The chain id (it never changes, so it is read once).
+    pub(crate) chain_id: u64,
+    /// Installed polling filters.
+    pub(crate) filters: Arc<Filters>,
+}
+
+impl std::fmt::Debug for EthCtx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EthCtx")
+            .field("chain_id", &self.chain_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `BLOCKHASH` for calls: committed hashes from the backend.
+pub(crate) struct BackendHashes(pub(crate) Arc<dyn EthBackend>);
+
+impl BlockHashes for BackendHashes {
+    fn block_hash(&self, number: u64) -> Option<B256> {
+        self.0.block_hash(number)
+    }
+}
+
+// === impl EthCtx ===
+
+impl EthCtx {
+    /// A context over `backend`.
+    pub(crate) fn new(backend: Arc<dyn EthBackend>, config: Arc<RpcConfig>) -> Self {
+        let chain_id = backend.chain_id();
+        let filters = Arc::new(Filters::new(config.filter_timeout));
+        Self {
+            backend,
+            config,
+            chain_id,
+            filters,
+        }
+    }
+
+    /// The block a tag names. `pending` is `latest`: this node does not build a pending
+    /// block (transactions are visible through the mempool methods and the `pending`
+    /// nonce). `safe` and `finalized` are the newest final block.
+    pub(crate) fn tag_number(&self, tag: BlockNumberOrTag) -> u64 {
+        match tag {
+            BlockNumberOrTag::Latest | BlockNumberOrTag::Pending => self.backend.latest_number(),
+            BlockNumberOrTag::Safe | BlockNumberOrTag::Finalized => {
+                self.backend.finalized_number()
+            }
+            BlockNumberOrTag::Earliest => 0,
+            BlockNumberOrTag::Number(n) => n,
+        }
+    }
+
+    /// The number of an existing block named by `id` (default `latest`), for state reads:
+    /// a number above the head is "header not found", an unknown hash "header for hash
+    /// not found".
+    pub(crate) fn state_block(&self, id: Option<BlockId>) -> RpcResult<u64> {
+        match id.unwrap_or_default() {
+            BlockId::Number(tag) => {
+                let n = self.tag_number(tag);
+                if n > self.backend.latest_number() {
+                    return Err(header_not_found());
+                }
+                Ok(n)
+            }
+            BlockId::Hash(h) => self
+                .backend
+                .block_number_by_hash(h.block_hash)
+                .map_err(internal)?
+                .ok_or_else(hash_not_found),
+        }
+    }
+
+    /// The state at the end of block `number`.
+    pub(crate) fn state_at(&self, number: u64) -> RpcResult<BoxedState> {
+        self.backend.state_at(number).map_err(internal)
+    }
+
+    /// A committed block by number (`None` above the head).
+    pub(crate) fn block(&self, number: u64) -> RpcResult<Option<Arc<BlockData>>> {
+        self.backend.block_by_number(number).map_err(internal)
+    }
+
+    /// A committed block that must exist (it is at or below the head).
+    pub(crate) fn existing_block(&self, number: u64) -> RpcResult<Arc<BlockData>> {
+        self.block(number)?.ok_or_else(header_not_found)
+    }
+
+    /// A committed block by hash.
+    pub(crate) fn block_by_hash(&self, hash: B256) -> RpcResult<Option<Arc<BlockData>>> {
+        match self.backend.block_number_by_hash(hash).map_err(internal)? {
+            Some(n) => Ok(self.block(n)?.filter(|b| b.hash == hash)),
+            None => Ok(None),
+        }
+    }
+
+    /// A block by tag or number (`None` when it does not exist).
+    pub(crate) fn block_by_tag(&self, tag: BlockNumberOrTag) -> RpcResult<Option<Arc<BlockData>>> {
+        self.block(self.tag_number(tag))
+    }
+
+    /// The block-hash oracle for calls.
+    pub(crate) fn hashes(&self) -> BackendHashes {
+        BackendHashes(self.backend.clone())
+    }
+}
+
+/// Parses a `u64` quantity given as hex (`"0x10"`), decimal string or JSON number, as geth's
+/// `math.HexOrDecimal64` does.
+pub(crate) fn parse_quantity(value: &serde_json::Value) -> RpcResult<u64> {
+    let bad = || invalid_params(format!("invalid quantity {value}"));
+    match value {
+        serde_json::Value::Number(n) => n.as_u64().ok_or_else(bad),
+        serde_json::Value::String(s) => match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+            Some(hex) => u64::from_str_radix(hex, 16).map_err(|_| bad()),
+            None => s.parse().map_err(|_| bad()),
+        },
+        _ => Err(bad()),
+    }
+}

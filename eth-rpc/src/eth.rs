@@ -1,0 +1,294 @@
+//! The `eth` namespace: chain, blocks, transactions, receipts, state reads and
+//! transaction submission.
+
+use crate::{
+    ctx::EthCtx,
+    convert::{pending_transaction, rpc_block, rpc_receipts, rpc_transaction},
+    error::{RpcResult, internal, server_error},
+};
+use alloy_consensus::TxEnvelope;
+use alloy_eips::{BlockId, BlockNumberOrTag, eip2718::Decodable2718, eip2718::Eip2718Error};
+use alloy_primitives::{Address, B256, Bytes, U64, U256};
+use alloy_rpc_types_eth::{Block, Index, Transaction, TransactionReceipt};
+use bytom2_utxo::{AssetId, StateView};
+use jsonrpsee::proc_macros::rpc;
+
+/// `eth_*` methods over blocks, transactions and state.
+#[rpc(server, namespace = "eth")]
+pub(crate) trait EthRpc {
+    /// `eth_chainId`.
+    #[method(name = "chainId")]
+    fn chain_id(&self) -> RpcResult<U64>;
+
+    /// `eth_syncing`: always `false` (a node serves RPC only once it follows the chain).
+    #[method(name = "syncing")]
+    fn syncing(&self) -> RpcResult<bool>;
+
+    /// `eth_accounts`: `[]`, the node holds no keys.
+    #[method(name = "accounts")]
+    fn accounts(&self) -> RpcResult<Vec<Address>>;
+
+    /// `eth_blockNumber`.
+    #[method(name = "blockNumber", blocking)]
+    fn block_number(&self) -> RpcResult<U64>;
+
+    /// `eth_getBlockByNumber`.
+    #[method(name = "getBlockByNumber", blocking)]
+    fn block_by_number(&self, tag: BlockNumberOrTag, full: Option<bool>) -> RpcResult<Option<Block>>;
+
+    /// `eth_getBlockByHash`.
+    #[method(name = "getBlockByHash", blocking)]
+    fn block_by_hash(&self, hash: B256, full: Option<bool>) -> RpcResult<Option<Block>>;
+
+    /// `eth_getBlockTransactionCountByNumber`.
+    #[method(name = "getBlockTransactionCountByNumber", blocking)]
+    fn tx_count_by_number(&self, tag: BlockNumberOrTag) -> RpcResult<Option<U64>>;
+
+    /// `eth_getBlockTransactionCountByHash`.
+    #[method(name = "getBlockTransactionCountByHash", blocking)]
+    fn tx_count_by_hash(&self, hash: B256) -> RpcResult<Option<U64>>;
+
+    /// `eth_getUncleCountByBlockNumber`: `0x0` (no uncles), `null` for no block.
+    #[method(name = "getUncleCountByBlockNumber", blocking)]
+    fn uncle_count_by_number(&self, tag: BlockNumberOrTag) -> RpcResult<Option<U64>>;
+
+    /// `eth_getUncleCountByBlockHash`.
+    #[method(name = "getUncleCountByBlockHash", blocking)]
+    fn uncle_count_by_hash(&self, hash: B256) -> RpcResult<Option<U64>>;
+
+    /// `eth_getTransactionByHash`: committed, else from the mempool (block fields null).
+    #[method(name = "getTransactionByHash", blocking)]
+    fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>>;
+
+    /// `eth_getTransactionByBlockNumberAndIndex`.
+    #[method(name = "getTransactionByBlockNumberAndIndex", blocking)]
+    fn transaction_by_number_and_index(
+        &self,
+        tag: BlockNumberOrTag,
+        index: Index,
+    ) -> RpcResult<Option<Transaction>>;
+
+    /// `eth_getTransactionByBlockHashAndIndex`.
+    #[method(name = "getTransactionByBlockHashAndIndex", blocking)]
+    fn transaction_by_hash_and_index(
+        &self,
+        hash: B256,
+        index: Index,
+    ) -> RpcResult<Option<Transaction>>;
+
+    /// `eth_getTransactionReceipt`: `null` until mined.
+    #[method(name = "getTransactionReceipt", blocking)]
+    fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>>;
+
+    /// `eth_getBlockReceipts`.
+    #[method(name = "getBlockReceipts", blocking)]
+    fn block_receipts(&self, block: BlockId) -> RpcResult<Option<Vec<TransactionReceipt>>>;
+
+    /// `eth_getBalance`: the sum of the address's BTM outputs at that block.
+    #[method(name = "getBalance", blocking)]
+    fn balance(&self, address: Address, block: Option<BlockId>) -> RpcResult<U256>;
+
+    /// `eth_getCode`.
+    #[method(name = "getCode", blocking)]
+    fn code(&self, address: Address, block: Option<BlockId>) -> RpcResult<Bytes>;
+
+    /// `eth_getStorageAt`.
+    #[method(name = "getStorageAt", blocking)]
+    fn storage_at(&self, address: Address, slot: U256, block: Option<BlockId>) -> RpcResult<B256>;
+
+    /// `eth_getTransactionCount`: `pending` counts the sender's contiguous mempool
+    /// transactions.
+    #[method(name = "getTransactionCount", blocking)]
+    fn transaction_count(&self, address: Address, block: Option<BlockId>) -> RpcResult<U64>;
+
+    /// `eth_sendRawTransaction`.
+    #[method(name = "sendRawTransaction", blocking)]
+    fn send_raw_transaction(&self, raw: Bytes) -> RpcResult<B256>;
+}
+
+/// Implementation of [`EthRpcServer`].
+#[derive(Debug)]
+pub(crate) struct EthApi {
+    ctx: EthCtx,
+}
+
+impl EthApi {
+    /// Over the shared context.
+    pub(crate) fn new(ctx: EthCtx) -> Self {
+        Self { ctx }
+    }
+
+    fn block_of(&self, id: BlockId) -> RpcResult<Option<std::sync::Arc<crate::BlockData>>> {
+        match id {
+            BlockId::Number(tag) => self.ctx.block_by_tag(tag),
+            BlockId::Hash(h) => self.ctx.block_by_hash(h.block_hash),
+        }
+    }
+}
+
+impl EthRpcServer for EthApi {
+    fn chain_id(&self) -> RpcResult<U64> {
+        Ok(U64::from(self.ctx.chain_id))
+    }
+
+    fn syncing(&self) -> RpcResult<bool> {
+        Ok(false)
+    }
+
+    fn accounts(&self) -> RpcResult<Vec<Address>> {
+        Ok(Vec::new())
+    }
+
+    fn block_number(&self) -> RpcResult<U64> {
+        Ok(U64::from(self.ctx.backend.latest_number()))
+    }
+
+    fn block_by_number(&self, tag: BlockNumberOrTag, full: Option<bool>) -> RpcResult<Option<Block>> {
+        Ok(self
+            .ctx
+            .block_by_tag(tag)?
+            .map(|b| rpc_block(&b, full.unwrap_or(false))))
+    }
+
+    fn block_by_hash(&self, hash: B256, full: Option<bool>) -> RpcResult<Option<Block>> {
+        Ok(self
+            .ctx
+            .block_by_hash(hash)?
+            .map(|b| rpc_block(&b, full.unwrap_or(false))))
+    }
+
+    fn tx_count_by_number(&self, tag: BlockNumberOrTag) -> RpcResult<Option<U64>> {
+        Ok(self
+            .ctx
+            .block_by_tag(tag)?
+            .map(|b| U64::from(b.transactions.len())))
+    }
+
+    fn tx_count_by_hash(&self, hash: B256) -> RpcResult<Option<U64>> {
+        Ok(self
+            .ctx
+            .block_by_hash(hash)?
+            .map(|b| U64::from(b.transactions.len())))
+    }
+
+    fn uncle_count_by_number(&self, tag: BlockNumberOrTag) -> RpcResult<Option<U64>> {
+        Ok(self.ctx.block_by_tag(tag)?.map(|_| U64::ZERO))
+    }
+
+    fn uncle_count_by_hash(&self, hash: B256) -> RpcResult<Option<U64>> {
+        Ok(self.ctx.block_by_hash(hash)?.map(|_| U64::ZERO))
+    }
+
+    fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>> {
+        let backend = &self.ctx.backend;
+        if let Some((number, index)) = backend.transaction_location(hash).map_err(internal)? {
+            if let Some(block) = self.ctx.block(number)? {
+                return Ok(rpc_transaction(&block, index as usize));
+            }
+        }
+        Ok(backend.pool_transaction(hash).map(|t| pending_transaction(&t)))
+    }
+
+    fn transaction_by_number_and_index(
+        &self,
+        tag: BlockNumberOrTag,
+        index: Index,
+    ) -> RpcResult<Option<Transaction>> {
+        Ok(self
+            .ctx
+            .block_by_tag(tag)?
+            .and_then(|b| rpc_transaction(&b, index.0)))
+    }
+
+    fn transaction_by_hash_and_index(
+        &self,
+        hash: B256,
+        index: Index,
+    ) -> RpcResult<Option<Transaction>> {
+        Ok(self
+            .ctx
+            .block_by_hash(hash)?
+            .and_then(|b| rpc_transaction(&b, index.0)))
+    }
+
+    fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>> {
+        let Some((number, index)) = self
+            .ctx
+            .backend
+            .transaction_location(hash)
+            .map_err(internal)?
+        else {
+            return Ok(None);
+        };
+        let Some(block) = self.ctx.block(number)? else {
+            return Ok(None);
+        };
+        Ok(rpc_receipts(&block).into_iter().nth(index as usize))
+    }
+
+    fn block_receipts(&self, block: BlockId) -> RpcResult<Option<Vec<TransactionReceipt>>> {
+        Ok(self.block_of(block)?.map(|b| rpc_receipts(&b)))
+    }
+
+    fn balance(&self, address: Address, block: Option<BlockId>) -> RpcResult<U256> {
+        let n = self.ctx.state_block(block)?;
+        let state = self.ctx.state_at(n)?;
+        state.balance(address, AssetId::BTM).map_err(internal)
+    }
+
+    fn code(&self, address: Address, block: Option<BlockId>) -> RpcResult<Bytes> {
+        let n = self.ctx.state_block(block)?;
+        let state = self.ctx.state_at(n)?;
+        let Some(account) = state.account(address).map_err(internal)? else {
+            return Ok(Bytes::new());
+        };
+        if !account.has_code() {
+            return Ok(Bytes::new());
+        }
+        Ok(state
+            .code(account.code_hash)
+            .map_err(internal)?
+            .unwrap_or_default())
+    }
+
+    fn storage_at(&self, address: Address, slot: U256, block: Option<BlockId>) -> RpcResult<B256> {
+        let n = self.ctx.state_block(block)?;
+        let state = self.ctx.state_at(n)?;
+        let value = state.storage(address, slot).map_err(internal)?;
+        Ok(B256::from(value))
+    }
+
+    fn transaction_count(&self, address: Address, block: Option<BlockId>) -> RpcResult<U64> {
+        if matches!(block, Some(BlockId::Number(BlockNumberOrTag::Pending))) {
+            let nonce = self.ctx.backend.pending_nonce(address).map_err(internal)?;
+            return Ok(U64::from(nonce));
+        }
+        let n = self.ctx.state_block(block)?;
+        let state = self.ctx.state_at(n)?;
+        let nonce = state
+            .account(address)
+            .map_err(internal)?
+            .map_or(0, |a| a.nonce);
+        Ok(U64::from(nonce))
+    }
+
+    fn send_raw_transaction(&self, raw: Bytes) -> RpcResult<B256> {
+        decode_raw_transaction(&raw)?;
+        self.ctx
+            .backend
+            .send_raw_transaction(raw)
+            .map_err(|e| server_error(e.message))
+    }
+}
+
+/// Decodes an EIP-2718 envelope, with geth's messages for what does not decode.
+pub(crate) fn decode_raw_transaction(raw: &[u8]) -> RpcResult<TxEnvelope> {
+    if raw.is_empty() {
+        return Err(server_error("typed transaction too short"));
+    }
+    TxEnvelope::decode_2718_exact(raw).map_err(|e| match e {
+        Eip2718Error::UnexpectedType(_) => server_error("transaction type not supported"),
+        Eip2718Error::RlpError(e) => server_error(format!("rlp: {e}")),
+        other => server_error(format!("rlp: {other}")),
+    })
+}

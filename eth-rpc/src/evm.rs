@@ -1,0 +1,462 @@
+//! Running a call request on revm over the archive state of a block: the environment
+//! (geth's `CallDefaults`/`ToMessage` rules), state and block overrides, and the
+//! mapping of revm's outcomes to geth's errors.
+
+use crate::{
+    backend::BoxedState,
+    ctx::{BackendHashes, EthCtx},
+    error::{RpcResult, internal, server_error},
+};
+use alloy_consensus::Header;
+use alloy_eips::BlockId;
+use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, TxKind, U256, keccak256, map::HashMap};
+use alloy_rpc_types_eth::{BlockOverrides, TransactionRequest, state::StateOverride};
+use bytom2_evm_adapter::{BlockState, DbError, TxError, cfg_env};
+use revm::{
+    Context, Database, ExecuteEvm, MainBuilder, MainContext,
+    bytecode::Bytecode,
+    context::{BlockEnv, CfgEnv, TxEnv, either::Either, result::EVMError},
+    context_interface::{
+        block::BlobExcessGasAndPrice,
+        result::{ExecutionResult, HaltReason, InvalidTransaction, OutOfGasError},
+    },
+    state::AccountInfo,
+};
+
+/// The database calls run on: the block's archive state with the request's overrides.
+pub(crate) type CallDb = OverlayDb<BlockState<BoxedState, BackendHashes>>;
+
+/// Everything a call needs besides the database.
+#[derive(Debug, Clone)]
+pub(crate) struct CallEnv {
+    /// The block the call runs in (the header of the state's block, overridden).
+    pub(crate) block: BlockEnv,
+    /// Prague rules with the call relaxations (no nonce check, no block gas limit,
+    /// no base-fee check when no fee is given, no EOA check).
+    pub(crate) cfg: CfgEnv,
+    /// The transaction.
+    pub(crate) tx: TxEnv,
+}
+
+/// Builds the database and environment of a call request at `block` (default latest).
+pub(crate) fn prepare(
+    ctx: &EthCtx,
+    request: &TransactionRequest,
+    block: Option<BlockId>,
+    state_overrides: Option<StateOverride>,
+    block_overrides: Option<BlockOverrides>,
+) -> RpcResult<(CallDb, CallEnv)> {
+    let number = ctx.state_block(block)?;
+    let header = ctx.existing_block(number)?.header.clone();
+    let state = ctx.state_at(number)?;
+    let mut db = OverlayDb::new(BlockState::new(state, ctx.hashes()));
+    if let Some(overrides) = state_overrides {
+        db.apply_state_overrides(overrides)?;
+    }
+    let mut block_env = block_env(&header);
+    if let Some(o) = block_overrides {
+        apply_block_overrides(&mut block_env, &mut db, o);
+    }
+    let (tx, zero_fees) = tx_env(ctx, request, block_env.basefee)?;
+    let mut cfg = cfg_env(ctx.chain_id);
+    cfg.disable_nonce_check = true;
+    cfg.disable_block_gas_limit = true;
+    cfg.disable_eip3607 = true;
+    cfg.disable_base_fee = zero_fees;
+    Ok((
+        db,
+        CallEnv {
+            block: block_env,
+            cfg,
+            tx,
+        },
+    ))
+}
+
+/// revm's block environment of a committed header.
+pub(crate) fn block_env(header: &Header) -> BlockEnv {
+    BlockEnv {
+        number: U256::from(header.number),
+        beneficiary: header.beneficiary,
+        timestamp: U256::from(header.timestamp),
+        gas_limit: header.gas_limit,
+        basefee: header.base_fee_per_gas.unwrap_or_default(),
+        difficulty: U256::ZERO,
+        prevrandao: Some(header.mix_hash),
+        blob_excess_gas_and_price: Some(BlobExcessGasAndPrice::new(0, 1)),
+        slot_num: 0,
+    }
+}
+
+fn apply_block_overrides(env: &mut BlockEnv, db: &mut CallDb, o: BlockOverrides) {
+    if let Some(n) = o.number {
+        env.number = n;
+    }
+    if let Some(t) = o.time {
+        env.timestamp = U256::from(t);
+    }
+    if let Some(g) = o.gas_limit {
+        env.gas_limit = g;
+    }
+    if let Some(c) = o.coinbase {
+        env.beneficiary = c;
+    }
+    if let Some(r) = o.random {
+        env.prevrandao = Some(r);
+    }
+    if let Some(b) = o.base_fee {
+        env.basefee = b.saturating_to();
+    }
+    if let Some(d) = o.difficulty {
+        env.difficulty = d;
+    }
+    if let Some(hashes) = o.block_hash {
+        db.block_hashes.extend(hashes);
+    }
+}
+
+/// The transaction of a call request; also whether it carries no fee at all (then the
+/// base-fee check is off, as in geth).
+fn tx_env(ctx: &EthCtx, req: &TransactionRequest, base_fee: u64) -> RpcResult<(TxEnv, bool)> {
+    let cap = ctx.config.gas_cap;
+    let gas = match (req.gas, cap) {
+        (Some(g), 0) => g,
+        (Some(g), cap) => g.min(cap),
+        (None, 0) => u64::MAX / 2,
+        (None, cap) => cap,
+    };
+    if req.gas_price.is_some()
+        && (req.max_fee_per_gas.is_some() || req.max_priority_fee_per_gas.is_some())
+    {
+        return Err(server_error(
+            "both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) specified",
+        ));
+    }
+    let dynamic = req.max_fee_per_gas.is_some() || req.max_priority_fee_per_gas.is_some();
+    let (gas_price, priority) = if dynamic {
+        let tip = req.max_priority_fee_per_gas.unwrap_or(0);
+        let max_fee = req
+            .max_fee_per_gas
+            .unwrap_or_else(|| u128::from(base_fee).saturating_add(tip));
+        (max_fee, Some(tip))
+    } else {
+        (req.gas_price.unwrap_or(0), None)
+    };
+    let zero_fees = gas_price == 0 && priority.unwrap_or(0) == 0;
+    let data = req
+        .input
+        .clone()
+        .try_into_unique_input()
+        .map_err(|e| server_error(e.to_string()))?
+        .unwrap_or_default();
+    let tx_type = if req.authorization_list.is_some() {
+        4
+    } else if dynamic {
+        2
+    } else if req.access_list.is_some() {
+        1
+    } else {
+        0
+    };
+    let mut tx = TxEnv {
+        tx_type,
+        caller: req.from.unwrap_or_default(),
+        gas_limit: gas,
+        gas_price,
+        kind: req.to.unwrap_or(TxKind::Create),
+        value: req.value.unwrap_or_default(),
+        data,
+        nonce: req.nonce.unwrap_or_default(),
+        chain_id: Some(req.chain_id.unwrap_or(ctx.chain_id)),
+        access_list: req.access_list.clone().unwrap_or_default(),
+        gas_priority_fee: priority,
+        ..Default::default()
+    };
+    if let Some(auths) = &req.authorization_list {
+        tx.authorization_list = auths.iter().cloned().map(Either::Left).collect();
+    }
+    Ok((tx, zero_fees))
+}
+
+/// How a call ended.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// It succeeded: output, gas used, gas refunded.
+    Success {
+        /// Return data.
+        output: Bytes,
+        /// Gas used (after refund).
+        gas_used: u64,
+        /// Gas refunded.
+        refunded: u64,
+    },
+    /// It reverted with this data.
+    Revert {
+        /// Revert data.
+        output: Bytes,
+        /// Gas used.
+        gas_used: u64,
+    },
+    /// It halted (out of gas, invalid opcode, …): geth's message.
+    Halt {
+        /// geth's text of the halt reason.
+        message: String,
+        /// Whether it ran out of gas.
+        out_of_gas: bool,
+    },
+}
+
+/// A call that could not run: the transaction is invalid (geth's message) or the node
+/// failed.
+#[derive(Debug)]
+pub(crate) enum CallError {
+    /// Invalid transaction (nonce, funds, fees, intrinsic gas …).
+    Invalid(TxError),
+    /// Internal failure.
+    Internal(String),
+}
+
+/// Converts revm's result of one transaction.
+pub(crate) fn outcome(
+    result: Result<ExecutionResult, EVMError<DbError>>,
+    tx: &TxEnv,
+    base_fee: u64,
+) -> Result<Outcome, CallError> {
+    let result = match result {
+        Ok(r) => r,
+        Err(EVMError::Transaction(e)) => {
+            return Err(CallError::Invalid(tx_error(e, tx, base_fee)));
+        }
+        Err(EVMError::Database(e)) => return Err(CallError::Internal(e.to_string())),
+        Err(other) => return Err(CallError::Internal(other.to_string())),
+    };
+    let gas_used = result.tx_gas_used();
+    let refunded = result.gas().inner_refunded();
+    Ok(match result {
+        ExecutionResult::Success { output, .. } => Outcome::Success {
+            output: output.into_data(),
+            gas_used,
+            refunded,
+        },
+        ExecutionResult::Revert { output, .. } => Outcome::Revert { output, gas_used },
+        ExecutionResult::Halt { reason, .. } => Outcome::Halt {
+            out_of_gas: matches!(reason, HaltReason::OutOfGas(_)),
+            message: halt_message(&reason),
+        },
+    })
+}
+
+/// Runs `tx` once on a fresh EVM over `db` (nothing is committed).
+pub(crate) fn run(db: &mut CallDb, env: &CallEnv, tx: TxEnv) -> Result<Outcome, CallError> {
+    let mut evm = Context::mainnet()
+        .with_db(db)
+        .with_block(env.block.clone())
+        .with_cfg(env.cfg.clone())
+        .build_mainnet();
+    let result = evm.transact_one(tx.clone());
+    outcome(result, &tx, env.block.basefee)
+}
+
+/// geth's text of a halt (`core/vm/errors.go`).
+fn halt_message(reason: &HaltReason) -> String {
+    match reason {
+        HaltReason::OutOfGas(OutOfGasError::InvalidOperand) => "invalid operand".into(),
+        HaltReason::OutOfGas(_) => "out of gas".into(),
+        HaltReason::OpcodeNotFound | HaltReason::NotActivated => "invalid opcode".into(),
+        HaltReason::InvalidFEOpcode => "invalid opcode: INVALID".into(),
+        HaltReason::InvalidJump => "invalid jump destination".into(),
+        HaltReason::StackUnderflow => "stack underflow".into(),
+        HaltReason::StackOverflow => "stack limit reached 1024".into(),
+        HaltReason::OutOfOffset => "return data out of bounds".into(),
+        HaltReason::CreateCollision => "contract address collision".into(),
+        HaltReason::NonceOverflow => "nonce uint64 overflow".into(),
+        HaltReason::CreateContractSizeLimit => "max code size exceeded".into(),
+        HaltReason::CreateContractStartingWithEF => "invalid code: must not begin with 0xef".into(),
+        HaltReason::CreateInitCodeSizeLimit => "max initcode size exceeded".into(),
+        HaltReason::StateChangeDuringStaticCall | HaltReason::CallNotAllowedInsideStatic => {
+            "write protection".into()
+        }
+        HaltReason::OutOfFunds => "insufficient balance for transfer".into(),
+        HaltReason::CallTooDeep => "max call depth exceeded".into(),
+        HaltReason::PrecompileErrorWithContext(msg) => msg.clone(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// revm's validation error as the executor's [`TxError`] (geth's messages).
+fn tx_error(err: InvalidTransaction, tx: &TxEnv, base_fee: u64) -> TxError {
+    let sender = tx.caller;
+    match err {
+        InvalidTransaction::PriorityFeeGreaterThanMaxFee => TxError::TipAboveFeeCap,
+        InvalidTransaction::GasPriceLessThanBasefee => TxError::FeeCapTooLow {
+            address: sender,
+            max_fee: tx.gas_price,
+            base_fee,
+        },
+        InvalidTransaction::CallerGasLimitMoreThanBlock
+        | InvalidTransaction::TxGasLimitGreaterThanCap { .. } => TxError::GasLimitExceeded,
+        InvalidTransaction::CallGasCostMoreThanGasLimit { .. }
+        | InvalidTransaction::GasFloorMoreThanGasLimit { .. } => TxError::IntrinsicGasTooLow,
+        InvalidTransaction::RejectCallerWithCode => TxError::SenderNoEoa(sender),
+        InvalidTransaction::LackOfFundForMaxFee { fee, balance } => TxError::InsufficientFunds {
+            address: sender,
+            have: *balance,
+            want: *fee,
+        },
+        InvalidTransaction::OverflowPaymentInTransaction => TxError::GasOverflow,
+        InvalidTransaction::NonceOverflowInTransaction => TxError::NonceMax,
+        InvalidTransaction::NonceTooHigh { tx, state } => TxError::NonceTooHigh { state, tx },
+        InvalidTransaction::NonceTooLow { tx, state } => TxError::NonceTooLow { state, tx },
+        InvalidTransaction::CreateInitCodeSizeLimit => TxError::InitCodeTooLarge,
+        InvalidTransaction::InvalidChainId | InvalidTransaction::MissingChainId => {
+            TxError::InvalidChainId
+        }
+        InvalidTransaction::Eip4844NotSupported
+        | InvalidTransaction::BlobCreateTransaction
+        | InvalidTransaction::EmptyBlobs => TxError::TypeNotSupported,
+        other => TxError::Other(other.to_string()),
+    }
+}
+
+/// The overrides of one account.
+#[derive(Debug, Default, Clone)]
+struct AccountOverlay {
+    balance: Option<U256>,
+    nonce: Option<u64>,
+    code: Option<(B256, Bytecode)>,
+    storage: HashMap<U256, U256>,
+    /// `state`: every slot not listed reads zero.
+    replace_storage: bool,
+}
+
+/// A database with per-account overrides (`eth_call`'s state override set) and extra
+/// block hashes (block overrides) over another database.
+#[derive(Debug)]
+pub(crate) struct OverlayDb<D> {
+    inner: D,
+    accounts: HashMap<Address, AccountOverlay>,
+    codes: HashMap<B256, Bytecode>,
+    block_hashes: std::collections::BTreeMap<u64, B256>,
+}
+
+// === impl OverlayDb ===
+
+impl<D: Database<Error = DbError>> OverlayDb<D> {
+    /// No overrides yet.
+    pub(crate) fn new(inner: D) -> Self {
+        Self {
+            inner,
+            accounts: HashMap::default(),
+            codes: HashMap::default(),
+            block_hashes: Default::default(),
+        }
+    }
+
+    /// Applies a state override set (geth's `StateOverride.Apply`).
+    pub(crate) fn apply_state_overrides(&mut self, overrides: StateOverride) -> RpcResult<()> {
+        for (address, o) in overrides {
+            if o.state.is_some() && o.state_diff.is_some() {
+                return Err(server_error(format!(
+                    "account {address} has both 'state' and 'stateDiff'"
+                )));
+            }
+            if o.move_precompile_to.is_some() {
+                return Err(server_error("movePrecompileToAddress is not supported"));
+            }
+            let entry = self.accounts.entry(address).or_default();
+            entry.balance = o.balance.or(entry.balance);
+            entry.nonce = o.nonce.or(entry.nonce);
+            if let Some(code) = o.code {
+                let hash = if code.is_empty() {
+                    KECCAK256_EMPTY
+                } else {
+                    keccak256(&code)
+                };
+                let bytecode = Bytecode::new_raw(code);
+                self.codes.insert(hash, bytecode.clone());
+                entry.code = Some((hash, bytecode));
+            }
+            if let Some(state) = o.state {
+                entry.replace_storage = true;
+                entry.storage = state
+                    .into_iter()
+                    .map(|(k, v)| (U256::from_be_bytes(k.0), U256::from_be_bytes(v.0)))
+                    .collect();
+            }
+            if let Some(diff) = o.state_diff {
+                for (k, v) in diff {
+                    entry
+                        .storage
+                        .insert(U256::from_be_bytes(k.0), U256::from_be_bytes(v.0));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The BTM balance the EVM would see for `address` (overrides included).
+    pub(crate) fn balance_of(&mut self, address: Address) -> RpcResult<U256> {
+        Ok(self
+            .basic(address)
+            .map_err(internal)?
+            .map(|a| a.balance)
+            .unwrap_or_default())
+    }
+
+    /// Whether `address` has code (overrides included).
+    pub(crate) fn has_code(&mut self, address: Address) -> RpcResult<bool> {
+        Ok(self
+            .basic(address)
+            .map_err(internal)?
+            .is_some_and(|a| a.code_hash != KECCAK256_EMPTY && a.code_hash != B256::ZERO))
+    }
+}
+
+impl<D: Database<Error = DbError>> Database for OverlayDb<D> {
+    type Error = DbError;
+
+    fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, DbError> {
+        let info = self.inner.basic(address)?;
+        let Some(o) = self.accounts.get(&address) else {
+            return Ok(info);
+        };
+        let mut info = info.unwrap_or_default();
+        if let Some(b) = o.balance {
+            info.balance = b;
+        }
+        if let Some(n) = o.nonce {
+            info.nonce = n;
+        }
+        if let Some((hash, code)) = &o.code {
+            info.code_hash = *hash;
+            info.code = Some(code.clone());
+        }
+        Ok(Some(info))
+    }
+
+    fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, DbError> {
+        match self.codes.get(&code_hash) {
+            Some(code) => Ok(code.clone()),
+            None => self.inner.code_by_hash(code_hash),
+        }
+    }
+
+    fn storage(&mut self, address: Address, index: U256) -> Result<U256, DbError> {
+        if let Some(o) = self.accounts.get(&address) {
+            if let Some(v) = o.storage.get(&index) {
+                return Ok(*v);
+            }
+            if o.replace_storage {
+                return Ok(U256::ZERO);
+            }
+        }
+        self.inner.storage(address, index)
+    }
+
+    fn block_hash(&mut self, number: u64) -> Result<B256, DbError> {
+        match self.block_hashes.get(&number) {
+            Some(h) => Ok(*h),
+            None => self.inner.block_hash(number),
+        }
+    }
+}

@@ -8,9 +8,7 @@ use alloy_consensus::{
 use alloy_eips::eip4895::Withdrawals;
 use alloy_primitives::{Bloom, U256};
 use alloy_rlp::Encodable;
-use alloy_rpc_types_eth::{
-    Block, BlockTransactions, Header, Log, Transaction, TransactionReceipt,
-};
+use alloy_rpc_types_eth::{Block, BlockTransactions, Header, Log, Transaction, TransactionReceipt};
 use bytom2_evm_adapter::RecoveredTx;
 
 /// The header as JSON (`hash`, `size` and every consensus field).

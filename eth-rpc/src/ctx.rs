@@ -63,9 +63,7 @@ impl EthCtx {
     pub(crate) fn tag_number(&self, tag: BlockNumberOrTag) -> u64 {
         match tag {
             BlockNumberOrTag::Latest | BlockNumberOrTag::Pending => self.backend.latest_number(),
-            BlockNumberOrTag::Safe | BlockNumberOrTag::Finalized => {
-                self.backend.finalized_number()
-            }
+            BlockNumberOrTag::Safe | BlockNumberOrTag::Finalized => self.backend.finalized_number(),
             BlockNumberOrTag::Earliest => 0,
             BlockNumberOrTag::Number(n) => n,
         }
@@ -131,7 +129,8 @@ pub(crate) fn parse_quantity(value: &serde_json::Value) -> RpcResult<u64> {
     let bad = || invalid_params(format!("invalid quantity {value}"));
     match value {
         serde_json::Value::Number(n) => n.as_u64().ok_or_else(bad),
-        serde_json::Value::String(s) => match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        serde_json::Value::String(s) => match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))
+        {
             Some(hex) => u64::from_str_radix(hex, 16).map_err(|_| bad()),
             None => s.parse().map_err(|_| bad()),
         },

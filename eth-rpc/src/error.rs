@@ -143,6 +143,9 @@ mod tests {
         assert_eq!(decode_revert_reason(&ERROR_SELECTOR), None);
         let err = reverted(&Bytes::from(vec![0u8; 32]));
         assert_eq!(err.message(), "execution reverted");
-        assert_eq!(err.data().map(|d| d.get()), Some(format!("\"0x{}\"", "00".repeat(32)).as_str()));
+        assert_eq!(
+            err.data().map(|d| d.get()),
+            Some(format!("\"0x{}\"", "00".repeat(32)).as_str())
+        );
     }
 }

@@ -2,8 +2,8 @@
 //! transaction submission.
 
 use crate::{
-    ctx::EthCtx,
     convert::{pending_transaction, rpc_block, rpc_receipts, rpc_transaction},
+    ctx::EthCtx,
     error::{RpcResult, internal, server_error},
 };
 use alloy_consensus::TxEnvelope;
@@ -34,7 +34,11 @@ pub(crate) trait EthRpc {
 
     /// `eth_getBlockByNumber`.
     #[method(name = "getBlockByNumber", blocking)]
-    fn block_by_number(&self, tag: BlockNumberOrTag, full: Option<bool>) -> RpcResult<Option<Block>>;
+    fn block_by_number(
+        &self,
+        tag: BlockNumberOrTag,
+        full: Option<bool>,
+    ) -> RpcResult<Option<Block>>;
 
     /// `eth_getBlockByHash`.
     #[method(name = "getBlockByHash", blocking)]
@@ -143,7 +147,11 @@ impl EthRpcServer for EthApi {
         Ok(U64::from(self.ctx.backend.latest_number()))
     }
 
-    fn block_by_number(&self, tag: BlockNumberOrTag, full: Option<bool>) -> RpcResult<Option<Block>> {
+    fn block_by_number(
+        &self,
+        tag: BlockNumberOrTag,
+        full: Option<bool>,
+    ) -> RpcResult<Option<Block>> {
         Ok(self
             .ctx
             .block_by_tag(tag)?
@@ -181,12 +189,14 @@ impl EthRpcServer for EthApi {
 
     fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>> {
         let backend = &self.ctx.backend;
-        if let Some((number, index)) = backend.transaction_location(hash).map_err(internal)? {
-            if let Some(block) = self.ctx.block(number)? {
-                return Ok(rpc_transaction(&block, index as usize));
-            }
+        if let Some((number, index)) = backend.transaction_location(hash).map_err(internal)?
+            && let Some(block) = self.ctx.block(number)?
+        {
+            return Ok(rpc_transaction(&block, index as usize));
         }
-        Ok(backend.pool_transaction(hash).map(|t| pending_transaction(&t)))
+        Ok(backend
+            .pool_transaction(hash)
+            .map(|t| pending_transaction(&t)))
     }
 
     fn transaction_by_number_and_index(

@@ -9,7 +9,9 @@ use crate::{
 };
 use alloy_consensus::Header;
 use alloy_eips::BlockId;
-use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, TxKind, U256, keccak256, map::HashMap};
+use alloy_primitives::{
+    Address, B256, Bytes, KECCAK256_EMPTY, TxKind, U256, keccak256, map::HashMap,
+};
 use alloy_rpc_types_eth::{BlockOverrides, TransactionRequest, state::StateOverride};
 use bytom2_evm_adapter::{BlockState, DbError, TxError, cfg_env};
 use revm::{
@@ -203,6 +205,8 @@ pub(crate) enum Outcome {
         message: String,
         /// Whether it ran out of gas.
         out_of_gas: bool,
+        /// Gas used (all of it).
+        gas_used: u64,
     },
 }
 
@@ -242,8 +246,36 @@ pub(crate) fn outcome(
         ExecutionResult::Halt { reason, .. } => Outcome::Halt {
             out_of_gas: matches!(reason, HaltReason::OutOfGas(_)),
             message: halt_message(&reason),
+            gas_used,
         },
     })
+}
+
+// === impl Outcome ===
+
+impl Outcome {
+    /// Gas the execution used.
+    pub(crate) fn gas_used(&self) -> u64 {
+        match self {
+            Self::Success { gas_used, .. }
+            | Self::Revert { gas_used, .. }
+            | Self::Halt { gas_used, .. } => *gas_used,
+        }
+    }
+
+    /// Whether it succeeded.
+    pub(crate) fn is_success(&self) -> bool {
+        matches!(self, Self::Success { .. })
+    }
+
+    /// geth's error text of a failed execution (`None` on success).
+    pub(crate) fn error_message(&self) -> Option<String> {
+        match self {
+            Self::Success { .. } => None,
+            Self::Revert { .. } => Some("execution reverted".to_string()),
+            Self::Halt { message, .. } => Some(message.clone()),
+        }
+    }
 }
 
 /// Runs `tx` once on a fresh EVM over `db` (nothing is committed).

@@ -1,1 +1,71 @@
-//! placeholder
+//! bytom2's Ethereum JSON-RPC server: the `eth`, `net`, `web3` and `txpool` namespaces
+//! on jsonrpsee, so MetaMask, Foundry, Hardhat, ethers, viem and web3.py work unchanged.
+//!
+//! The node implements [`EthBackend`] (chain data, archive state, mempool,
+//! notifications) and calls [`start_server`]; the server answers from the backend only.
+//!
+//! - One port serves HTTP and WebSocket; batches (at most [`RpcConfig::max_batch_size`]
+//!   requests); CORS allows any origin (answers `OPTIONS` preflights); request bodies are
+//!   capped ([`RpcConfig::max_request_body_size`]) and so are connections.
+//! - Errors carry geth's codes and messages (`/work/shared/RPC-COMPAT.md` section (b)):
+//!   unknown methods `-32601` "the method X does not exist/is not available"; invalid
+//!   parameters `-32602`; invalid transactions, missing headers and filters `-32000`
+//!   with geth's text; reverts in `eth_call`/`eth_estimateGas` code `3`, "execution
+//!   reverted[: reason]" and the hex revert data in `data`.
+//! - Every method that reads storage or runs the EVM runs on tokio's blocking pool.
+//! - Block tags: `latest` and `pending` are the head (this node builds no pending block;
+//!   pending transactions show through `eth_getTransactionByHash`, the `pending` nonce
+//!   and `txpool_*`), `safe` and `finalized` the newest final block, `earliest` genesis.
+//!   Every state method reads any past block (archive), by number, tag, hash or EIP-1898
+//!   object; a number above the head is `-32000` "header not found".
+//! - `eth_call`/`eth_estimateGas`/`eth_createAccessList` follow geth: `from` defaults to
+//!   the zero address, gas to [`RpcConfig::gas_cap`], no fee means no base-fee check,
+//!   nonces are not checked; state overrides (`balance`, `nonce`, `code`, `state`,
+//!   `stateDiff`) and block overrides are applied.
+//! - Fee suggestions follow geth's gas price oracle (see the `fees` module docs).
+//!
+//! Not served (answered `-32601`): `eth_getProof` (the state commitment is a multiset
+//! hash, which cannot prove single entries; proofs wait for a provable commitment),
+//! `eth_sendTransaction`/`eth_sign*` (the node holds no keys), mining and dev methods
+//! (`anvil_*`, `hardhat_*`, `evm_*`), `debug_*`, `eth_simulateV1`.
+//!
+//! # Status
+//! ALPHA.
+//!
+//! # Feature Flags
+//! None.
+//!
+//! # Example
+//! ```no_run
+//! use bytom2_eth_rpc::{EthBackend, RpcConfig, start_server};
+//! use std::sync::Arc;
+//!
+//! # async fn run(backend: Arc<dyn EthBackend>) -> Result<(), bytom2_eth_rpc::RpcError> {
+//! let handle = start_server(backend, RpcConfig::new("127.0.0.1:8545".parse().unwrap())).await?;
+//! println!("listening on {}", handle.http_url());
+//! handle.stop();
+//! handle.stopped().await;
+//! # Ok(())
+//! # }
+//! ```
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+mod access_list;
+mod backend;
+mod call;
+mod convert;
+mod ctx;
+mod error;
+mod eth;
+mod evm;
+mod fees;
+mod filters;
+mod logs;
+mod net_web3;
+mod pubsub;
+mod server;
+mod txpool;
+
+pub use backend::{BlockData, BoxedState, EthBackend, PoolContent, PoolError, ReceiptData};
+pub use net_web3::default_client_version;
+pub use server::{RpcConfig, RpcError, RpcHandle, start_server};

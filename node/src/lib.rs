@@ -5,6 +5,9 @@
 //! - [`Chain`]: opening a data directory (writing the genesis of a chain spec into a new
 //!   one, refusing one that holds another chain), executing blocks over the stored state
 //!   and committing each in one write transaction;
+//! - [`Mempool`]: per-sender nonce-ordered pool with geth's admission errors;
+//! - [`Node`]: chain + mempool + block producer (automine or interval), the
+//!   `EthBackend` the RPC server reads through;
 //! - [`workload`]: deterministic signed workloads for tests and benchmarks.
 //!
 //! # Status
@@ -33,7 +36,17 @@
 
 mod chain;
 mod error;
+mod mempool;
+mod service;
 pub mod workload;
 
 pub use chain::{Chain, DbBlockHashes, Head, Rejected};
 pub use error::NodeError;
+pub use mempool::{AdmissionContext, Mempool, PoolConfig};
+pub use service::{Mining, Node, NodeConfig};
+
+// Dependencies of the `bytom2` binary only.
+use anyhow as _;
+use clap as _;
+use tempfile as _;
+use tracing_subscriber as _;

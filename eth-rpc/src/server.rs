@@ -1,0 +1,327 @@
+//! Starting the server: one port for HTTP and WebSocket, CORS for browsers, limits,
+//! geth's "method does not exist" error, hex subscription ids.
+
+use crate::{
+    EthBackend,
+    call::{CallApi, EthCallRpcServer},
+    ctx::EthCtx,
+    error::method_not_found,
+    eth::{EthApi, EthRpcServer},
+    fees::{EthFeesRpcServer, FeesApi},
+    filters::{EthFilterRpcServer, FilterApi},
+    logs::{EthLogsRpcServer, LogsApi},
+    net_web3::{NetRpcServer, NetWeb3Api, Web3RpcServer, default_client_version},
+    pubsub::{EthPubSubRpcServer, PubSubApi},
+    txpool::{TxpoolApi, TxpoolRpcServer},
+};
+use alloy_primitives::keccak256;
+use jsonrpsee::{
+    RpcModule,
+    server::{
+        BatchRequestConfig, IdProvider, RegisterMethodError, ServerBuilder, ServerConfig,
+        ServerHandle,
+        middleware::rpc::{
+            Batch, BatchEntry, BatchEntryErr, MethodResponse, Notification, RpcServiceBuilder,
+            RpcServiceT,
+        },
+    },
+    types::{Request, SubscriptionId},
+};
+use std::{
+    collections::HashSet,
+    future::Future,
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, SystemTime},
+};
+use tower_http::cors::{Any, CorsLayer};
+
+/// Server settings. [`RpcConfig::new`] gives the defaults for an address.
+#[derive(Debug, Clone)]
+pub struct RpcConfig {
+    /// Where to listen (HTTP and WebSocket on the same port). Port 0 picks a free one;
+    /// [`RpcHandle::local_addr`] tells which.
+    pub addr: SocketAddr,
+    /// Largest request body in bytes (default 10 MiB). Bigger requests get HTTP 413 with
+    /// JSON-RPC error `-32007` "Request is too big".
+    pub max_request_body_size: u32,
+    /// Largest response body in bytes (default 100 MiB).
+    pub max_response_body_size: u32,
+    /// Most simultaneous connections, HTTP keep-alive and WebSocket alike (default 500).
+    pub max_connections: u32,
+    /// Most subscriptions per WebSocket connection (default 1024).
+    pub max_subscriptions_per_connection: u32,
+    /// Most requests in one batch (default 100); 0 disables batches.
+    pub max_batch_size: u32,
+    /// Gas limit of `eth_call`/`eth_estimateGas` when the request gives none, and the
+    /// cap on what it gives (default 50,000,000, geth's `RPCGasCap`); 0 for no cap.
+    pub gas_cap: u64,
+    /// Most blocks one `eth_getLogs` range may span (default 10,000); 0 for no cap.
+    pub max_logs_block_range: u64,
+    /// Most logs one `eth_getLogs` may return (default 10,000).
+    pub max_logs: usize,
+    /// Most blocks one `eth_feeHistory` covers (default 1024).
+    pub max_fee_history_blocks: u64,
+    /// A filter not polled for this long is dropped (default 5 minutes).
+    pub filter_timeout: Duration,
+    /// `web3_clientVersion` (default [`default_client_version`]).
+    pub client_version: String,
+}
+
+impl RpcConfig {
+    /// The defaults, listening on `addr`.
+    pub fn new(addr: SocketAddr) -> Self {
+        Self {
+            addr,
+            max_request_body_size: 10 * 1024 * 1024,
+            max_response_body_size: 100 * 1024 * 1024,
+            max_connections: 500,
+            max_subscriptions_per_connection: 1024,
+            max_batch_size: 100,
+            gas_cap: 50_000_000,
+            max_logs_block_range: 10_000,
+            max_logs: 10_000,
+            max_fee_history_blocks: 1024,
+            filter_timeout: Duration::from_secs(5 * 60),
+            client_version: default_client_version(),
+        }
+    }
+}
+
+impl Default for RpcConfig {
+    /// `127.0.0.1:8545`.
+    fn default() -> Self {
+        Self::new(SocketAddr::from(([127, 0, 0, 1], 8545)))
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RpcError {
+    /// The address could not be bound (in use, not permitted, …).
+    #[error("cannot listen for RPC on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Two methods with one name (a bug).
+    #[error("registering RPC methods: {0}")]
+    Register(#[from] RegisterMethodError),
+}
+
+/// A running server. Dropping it leaves the server running; [`RpcHandle::stop`] then
+/// [`RpcHandle::stopped`] shut it down.
+#[derive(Debug, Clone)]
+pub struct RpcHandle {
+    local_addr: SocketAddr,
+    handle: ServerHandle,
+}
+
+// === impl RpcHandle ===
+
+impl RpcHandle {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `http://<addr>`.
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// `ws://<addr>`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}", self.local_addr)
+    }
+
+    /// Asks the server to stop (idempotent). Open connections are closed.
+    pub fn stop(&self) {
+        let _ = self.handle.stop();
+    }
+
+    /// Waits until the server has stopped.
+    pub async fn stopped(self) {
+        self.handle.stopped().await
+    }
+}
+
+/// Builds every namespace over `backend`.
+fn build_module(ctx: &EthCtx) -> Result<RpcModule<()>, RegisterMethodError> {
+    let mut module = RpcModule::new(());
+    module.merge(EthApi::new(ctx.clone()).into_rpc())?;
+    module.merge(CallApi::new(ctx.clone()).into_rpc())?;
+    module.merge(FeesApi::new(ctx.clone()).into_rpc())?;
+    module.merge(LogsApi::new(ctx.clone()).into_rpc())?;
+    module.merge(FilterApi::new(ctx.clone()).into_rpc())?;
+    module.merge(PubSubApi::new(ctx.clone()).into_rpc())?;
+    module.merge(TxpoolApi::new(ctx.clone()).into_rpc())?;
+    module.merge(Web3RpcServer::into_rpc(NetWeb3Api::new(ctx.clone())))?;
+    module.merge(NetRpcServer::into_rpc(NetWeb3Api::new(ctx.clone())))?;
+    Ok(module)
+}
+
+/// Starts the JSON-RPC server for `backend` on `config.addr`: HTTP and WebSocket on one
+/// port, batches, CORS for any origin, and the limits of `config`. Fails (never panics)
+/// when the address cannot be bound.
+pub async fn start_server(
+    backend: Arc<dyn EthBackend>,
+    config: RpcConfig,
+) -> Result<RpcHandle, RpcError> {
+    let addr = config.addr;
+    let config = Arc::new(config);
+    let ctx = EthCtx::new(backend, config.clone());
+    let module = build_module(&ctx)?;
+    let known: Arc<HashSet<&'static str>> = Arc::new(module.method_names().collect());
+
+    let batch = match config.max_batch_size {
+        0 => BatchRequestConfig::Disabled,
+        n => BatchRequestConfig::Limit(n),
+    };
+    let server_config = ServerConfig::builder()
+        .max_request_body_size(config.max_request_body_size)
+        .max_response_body_size(config.max_response_body_size)
+        .max_connections(config.max_connections)
+        .max_subscriptions_per_connection(config.max_subscriptions_per_connection)
+        .set_batch_request_config(batch)
+        .set_id_provider(HexIdProvider::new())
+        .build();
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods(Any)
+        .allow_headers(Any)
+        .max_age(Duration::from_secs(86_400));
+    let server = ServerBuilder::with_config(server_config)
+        .set_http_middleware(tower::ServiceBuilder::new().layer(cors))
+        .set_rpc_middleware(
+            RpcServiceBuilder::new().layer_fn(move |service| MethodFilter {
+                service,
+                known: known.clone(),
+            }),
+        )
+        .build(addr)
+        .await
+        .map_err(|source| RpcError::Bind { addr, source })?;
+    let local_addr = server
+        .local_addr()
+        .map_err(|source| RpcError::Bind { addr, source })?;
+    let handle = server.start(module);
+    tokio::spawn(sweep_filters(ctx, handle.clone()));
+    tracing::info!(target: "rpc::server", %local_addr, "JSON-RPC listening (HTTP and WebSocket)");
+    Ok(RpcHandle { local_addr, handle })
+}
+
+/// Drops expired filters every few seconds until the server stops.
+async fn sweep_filters(ctx: EthCtx, handle: ServerHandle) {
+    let period =
+        (ctx.config.filter_timeout / 5).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    let mut interval = tokio::time::interval(period);
+    let stopped = handle.stopped();
+    tokio::pin!(stopped);
+    loop {
+        tokio::select! {
+            _ = &mut stopped => return,
+            _ = interval.tick() => {
+                ctx.filters.sweep();
+                tracing::trace!(target: "rpc::filters", installed = ctx.filters.len(), "swept filters");
+            }
+        }
+    }
+}
+
+/// Subscription ids as geth makes them: `0x` and 32 hex digits.
+#[derive(Debug)]
+struct HexIdProvider {
+    seed: u128,
+    counter: AtomicU64,
+}
+
+impl HexIdProvider {
+    fn new() -> Self {
+        let seed = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        Self {
+            seed,
+            counter: AtomicU64::new(0),
+        }
+    }
+}
+
+impl IdProvider for HexIdProvider {
+    fn next_id(&self) -> SubscriptionId<'static> {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let mut preimage = b"bytom2/subscription".to_vec();
+        preimage.extend_from_slice(&self.seed.to_be_bytes());
+        preimage.extend_from_slice(&n.to_be_bytes());
+        let hash = keccak256(preimage);
+        SubscriptionId::Str(format!("0x{}", alloy_primitives::hex::encode(&hash[..16])).into())
+    }
+}
+
+/// Answers unknown methods with geth's `-32601` "the method X does not exist/is not
+/// available" (jsonrpsee's own text is "Method not found"), in batches too.
+#[derive(Debug, Clone)]
+struct MethodFilter<S> {
+    service: S,
+    known: Arc<HashSet<&'static str>>,
+}
+
+impl<S> RpcServiceT for MethodFilter<S>
+where
+    S: RpcServiceT<
+            MethodResponse = MethodResponse,
+            BatchResponse = MethodResponse,
+            NotificationResponse = MethodResponse,
+        > + Send
+        + Sync
+        + Clone
+        + 'static,
+{
+    type MethodResponse = MethodResponse;
+    type NotificationResponse = MethodResponse;
+    type BatchResponse = MethodResponse;
+
+    fn call<'a>(&self, req: Request<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+        let unknown = (!self.known.contains(req.method_name())).then(|| {
+            (
+                req.id.clone().into_owned(),
+                method_not_found(req.method_name()),
+            )
+        });
+        let inner = unknown.is_none().then(|| self.service.call(req));
+        async move {
+            match (inner, unknown) {
+                (Some(fut), _) => fut.await,
+                (None, Some((id, err))) => MethodResponse::error(id, err),
+                (None, None) => unreachable!("either known or unknown"),
+            }
+        }
+    }
+
+    fn batch<'a>(&self, batch: Batch<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+        let entries = batch
+            .into_iter()
+            .map(|entry| match entry {
+                Ok(BatchEntry::Call(req)) if !self.known.contains(req.method_name()) => {
+                    let err = method_not_found(req.method_name());
+                    Err(BatchEntryErr::new(req.id.clone(), err))
+                }
+                other => other,
+            })
+            .collect();
+        self.service.batch(Batch::from(entries))
+    }
+
+    fn notification<'a>(
+        &self,
+        n: Notification<'a>,
+    ) -> impl Future<Output = MethodResponse> + Send + 'a {
+        self.service.notification(n)
+    }
+}

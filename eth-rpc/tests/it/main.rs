@@ -1,0 +1,9 @@
+//! Integration tests: the server over an in-memory chain, driven by jsonrpsee's HTTP and
+//! WebSocket clients and raw HTTP.
+
+mod basics;
+mod calls;
+mod common;
+mod logs;
+mod txs;
+mod ws;

@@ -1,0 +1,67 @@
+//! Per-block time as the UTXO set grows: the same block (2,000 ERC-20 transfers from
+//! 1,000 senders, whose gas payments spend and create outputs in settlement) executed and
+//! committed on chains whose genesis holds 10^4, 10^5 and 10^6 outputs.
+//!
+//! Run: `cargo bench -p bytom2-node --bench scaling`.
+
+use alloy_primitives::{Address, U256};
+use bytom2_chainspec::{ChainSpec, GenesisAccount};
+use bytom2_evm_adapter::RecoveredTx;
+use bytom2_node::{Chain, workload::Workload};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use std::time::{Duration, Instant};
+
+const SENDERS: usize = 1_000;
+const TXS: usize = 2_000;
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("block_vs_utxo_set");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(15));
+    for outputs in [10_000u64, 100_000, 1_000_000] {
+        let mut spec = ChainSpec::dev();
+        spec.genesis.gas_limit = 1_000_000_000;
+        // Filler owners, one output each, so the UTXO set has `outputs` entries.
+        for i in 0..outputs.saturating_sub(SENDERS as u64 + 20) {
+            let mut a = [0u8; 20];
+            a[0] = 0xF1;
+            a[12..].copy_from_slice(&i.to_be_bytes());
+            spec.genesis.alloc.insert(
+                Address::from(a),
+                GenesisAccount::with_balance(U256::from(1_000 + i)),
+            );
+        }
+        let w = Workload::new(spec, SENDERS);
+        let dir = tempfile::tempdir().unwrap();
+        let chain = Chain::open(dir.path(), w.spec.clone()).unwrap();
+        let mut nonces = vec![0u64; SENDERS];
+        group.bench_with_input(BenchmarkId::from_parameter(outputs), &outputs, |b, _| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let txs: Vec<RecoveredTx> = RecoveredTx::recover_all(w.transfers(
+                        &mut nonces,
+                        TXS,
+                        true,
+                        1_000_000_000_000,
+                    ))
+                    .into_iter()
+                    .map(|r| r.unwrap())
+                    .collect();
+                    let head = chain.head();
+                    let attrs = chain.next_attributes(head.header.timestamp + 1, Address::ZERO);
+                    let start = Instant::now();
+                    let (block, _) = chain.execute_block(attrs, txs).unwrap();
+                    chain.commit(&block).unwrap();
+                    total += start.elapsed();
+                }
+                total
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

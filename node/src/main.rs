@@ -1,0 +1,173 @@
+//! The `bytom2` binary: `bytom2 --dev` runs a one-validator development chain with the
+//! Ethereum JSON-RPC on one port.
+
+use anyhow::Context as _;
+use bytom2_chainspec::{ChainSpec, dev_accounts};
+use bytom2_eth_rpc::{RpcConfig, start_server};
+use bytom2_node::{Chain, Mining, Node, NodeConfig, PoolConfig};
+use clap::Parser;
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
+
+/// bytom2: an EVM-compatible UTXO chain.
+#[derive(Debug, Parser)]
+#[command(name = "bytom2", version, about)]
+struct Cli {
+    /// Run a one-validator development chain (dev chain spec, pre-funded test accounts,
+    /// a fresh temporary data directory unless --datadir is given).
+    #[arg(long)]
+    dev: bool,
+    /// RPC port (HTTP and WebSocket); 0 picks a free port and prints it.
+    #[arg(long, default_value_t = 8545)]
+    port: u16,
+    /// RPC listen address.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
+    /// Data directory (created if missing). Restarting on it continues the same chain.
+    #[arg(long)]
+    datadir: Option<PathBuf>,
+    /// Mine a block every SECONDS; without it a block is mined as soon as transactions
+    /// arrive.
+    #[arg(long, value_name = "SECONDS")]
+    block_time: Option<f64>,
+    /// Chain spec JSON (geth genesis shape plus the bytom2 section) instead of the dev spec.
+    #[arg(long, value_name = "FILE")]
+    chain: Option<PathBuf>,
+    /// Block gas limit of produced blocks (and of the genesis of a new chain).
+    #[arg(long)]
+    gas_limit: Option<u64>,
+    /// Log level or filter (error, warn, info, debug, trace, or a tracing filter).
+    #[arg(long, default_value = "info")]
+    log_level: String,
+    /// Largest number of transactions in the mempool.
+    #[arg(long, default_value_t = 100_000)]
+    max_pool_txs: usize,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bytom2: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log_level)
+        .with_context(|| format!("bad --log-level {:?}", cli.log_level))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+
+    let mut spec = match (&cli.chain, cli.dev) {
+        (Some(path), _) => ChainSpec::from_file(path).context("bad chain spec")?,
+        (None, true) => ChainSpec::dev(),
+        (None, false) => anyhow::bail!("pass --dev for a development chain or --chain FILE"),
+    };
+    if let Some(limit) = cli.gas_limit {
+        spec.genesis.gas_limit = limit;
+    }
+    let chain_id = spec.chain_id;
+    let is_dev = cli.dev;
+
+    let (datadir, _temp) = match &cli.datadir {
+        Some(dir) => (dir.clone(), None),
+        None if is_dev => {
+            let temp = tempfile::Builder::new()
+                .prefix("bytom2-dev-")
+                .tempdir()
+                .context("creating a temporary data directory")?;
+            (temp.path().to_path_buf(), Some(temp))
+        }
+        None => anyhow::bail!("--datadir is required without --dev"),
+    };
+    let chain = Chain::open(&datadir, spec)
+        .with_context(|| format!("opening data directory {}", datadir.display()))?;
+
+    let mining = match cli.block_time {
+        Some(secs) if secs > 0.0 && secs.is_finite() => {
+            Mining::Interval(Duration::from_secs_f64(secs))
+        }
+        Some(secs) => {
+            anyhow::bail!("--block-time must be a positive number of seconds, got {secs}")
+        }
+        None => Mining::Auto,
+    };
+    let config = NodeConfig {
+        mining,
+        gas_limit: cli.gas_limit,
+        pool: PoolConfig {
+            max_count: cli.max_pool_txs,
+            ..PoolConfig::default()
+        },
+        ..NodeConfig::default()
+    };
+    let node = Node::new(chain, config);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("bytom2-rpc")
+        .build()
+        .context("starting the async runtime")?;
+    let addr = SocketAddr::new(cli.host, cli.port);
+    let server = runtime
+        .block_on(start_server(node.clone(), RpcConfig::new(addr)))
+        .context("starting the RPC server")?;
+
+    print_banner(is_dev, chain_id, &datadir, &server.http_url());
+
+    let producer = {
+        let node = node.clone();
+        std::thread::Builder::new()
+            .name("bytom2-producer".into())
+            .spawn(move || node.run_producer())
+            .context("starting the block producer")?
+    };
+
+    let result = runtime.block_on(async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    });
+    result.context("waiting for a signal")?;
+    tracing::info!(target: "node", "shutting down");
+    node.shutdown();
+    let produced = producer
+        .join()
+        .map_err(|_| anyhow::anyhow!("block producer panicked"))?;
+    server.stop();
+    runtime.block_on(server.stopped());
+    produced.context("block producer failed")?;
+    tracing::info!(target: "node", "stopped");
+    Ok(())
+}
+
+fn print_banner(dev: bool, chain_id: u64, datadir: &std::path::Path, url: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "bytom2 {}", env!("CARGO_PKG_VERSION"));
+    if dev {
+        let _ = writeln!(
+            out,
+            "\nAvailable Accounts (10,000 BTM each)\n=================="
+        );
+        for (i, a) in dev_accounts().iter().enumerate() {
+            let _ = writeln!(out, "({i}) {}", a.address);
+        }
+        let _ = writeln!(out, "\nPrivate Keys\n==================");
+        for (i, a) in dev_accounts().iter().enumerate() {
+            let _ = writeln!(out, "({i}) {}", a.private_key);
+        }
+        let _ = writeln!(out, "\nMnemonic: {}", bytom2_chainspec::DEV_MNEMONIC);
+    }
+    let _ = writeln!(out, "\nChain ID: {chain_id}");
+    let _ = writeln!(out, "Data directory: {}", datadir.display());
+    let _ = writeln!(out, "RPC URL: {url}");
+    let _ = writeln!(out, "Listening on {}", url.trim_start_matches("http://"));
+    let _ = out.flush();
+}

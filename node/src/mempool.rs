@@ -1,0 +1,326 @@
+//! The mempool: transactions waiting for a block, per sender in nonce order.
+//!
+//! - A transaction is *pending* when its nonce continues the sender's state nonce without
+//!   a gap, *queued* otherwise; blocks take pending ones, oldest arrival first, in nonce
+//!   order per sender.
+//! - Admission checks (geth's messages): size (128 KiB), chain id, EIP-155 protection
+//!   (unless allowed), intrinsic gas, block gas limit, fee cap against the next base fee,
+//!   tip not above the fee cap, nonce not below the state's, balance covering
+//!   `gas × maxFee + value`, duplicates (`already known`).
+//! - Replacing a transaction (same sender and nonce) needs both fee caps raised by at
+//!   least 10%; otherwise `replacement transaction underpriced`.
+//! - Bounded by count and bytes: a full pool answers `txpool is full`.
+//! - After each block, included and stale transactions are removed, and those the block
+//!   builder found invalid are evicted (never mined).
+
+use alloy_consensus::Transaction;
+use alloy_primitives::{Address, B256, U256, map::HashMap};
+use bytom2_evm_adapter::{RecoveredTx, SPEC_ID};
+use revm::context_interface::cfg::gas::calculate_initial_tx_gas_for_tx;
+use std::collections::BTreeMap;
+
+/// Limits of the pool.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    /// At most this many transactions.
+    pub max_count: usize,
+    /// At most this many bytes of encoded transactions.
+    pub max_bytes: usize,
+    /// Largest accepted transaction (encoded).
+    pub max_tx_size: usize,
+    /// Minimum raise of both fee caps to replace, in percent.
+    pub price_bump: u128,
+    /// Accept transactions without EIP-155 replay protection.
+    pub allow_unprotected: bool,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self {
+            max_count: 100_000,
+            max_bytes: 256 * 1024 * 1024,
+            max_tx_size: 128 * 1024,
+            price_bump: 10,
+            allow_unprotected: true,
+        }
+    }
+}
+
+/// What the pool needs to know of the chain to admit a transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct AdmissionContext {
+    /// The chain id.
+    pub chain_id: u64,
+    /// Base fee of the next block.
+    pub base_fee: u64,
+    /// Gas limit of the next block.
+    pub gas_limit: u64,
+    /// Sender's nonce in the head state.
+    pub state_nonce: u64,
+    /// Sender's BTM balance in the head state.
+    pub balance: U256,
+}
+
+#[derive(Debug, Clone)]
+struct Pooled {
+    tx: RecoveredTx,
+    size: usize,
+    arrival: u64,
+}
+
+/// Transactions waiting for inclusion.
+#[derive(Debug, Default)]
+pub struct Mempool {
+    config: PoolConfig,
+    by_hash: HashMap<B256, (Address, u64)>,
+    by_sender: HashMap<Address, BTreeMap<u64, Pooled>>,
+    bytes: usize,
+    next_arrival: u64,
+}
+
+// === impl Mempool ===
+
+impl Mempool {
+    /// An empty pool.
+    pub fn new(config: PoolConfig) -> Self {
+        Self {
+            config,
+            ..Default::default()
+        }
+    }
+
+    /// Number of transactions held.
+    pub fn len(&self) -> usize {
+        self.by_hash.len()
+    }
+
+    /// Whether the pool is empty.
+    pub fn is_empty(&self) -> bool {
+        self.by_hash.is_empty()
+    }
+
+    /// Whether `hash` is held.
+    pub fn contains(&self, hash: &B256) -> bool {
+        self.by_hash.contains_key(hash)
+    }
+
+    /// A held transaction.
+    pub fn get(&self, hash: &B256) -> Option<&RecoveredTx> {
+        let (sender, nonce) = self.by_hash.get(hash)?;
+        self.by_sender.get(sender)?.get(nonce).map(|p| &p.tx)
+    }
+
+    /// Validates and adds `tx` (encoded size `size`). Returns the hash of a transaction
+    /// it replaced, if any.
+    pub fn add(
+        &mut self,
+        tx: RecoveredTx,
+        size: usize,
+        ctx: AdmissionContext,
+    ) -> Result<Option<B256>, String> {
+        if self.by_hash.contains_key(&tx.hash) {
+            return Err("already known".into());
+        }
+        if size > self.config.max_tx_size {
+            return Err("oversized data".into());
+        }
+        let t = &tx.tx;
+        match t.chain_id() {
+            Some(id) if id != ctx.chain_id => return Err("invalid chain id".into()),
+            None if !self.config.allow_unprotected => {
+                return Err("only replay-protected (EIP-155) transactions allowed over RPC".into());
+            }
+            _ => {}
+        }
+        if t.gas_limit() > ctx.gas_limit {
+            return Err("exceeds block gas limit".into());
+        }
+        let intrinsic = calculate_initial_tx_gas_for_tx(tx.to_tx_env(), SPEC_ID, None);
+        let needed =
+            (intrinsic.initial_regular_gas + intrinsic.initial_state_gas).max(intrinsic.floor_gas);
+        if t.gas_limit() < needed {
+            return Err("intrinsic gas too low".into());
+        }
+        if let Some(tip) = t.max_priority_fee_per_gas()
+            && tip > t.max_fee_per_gas()
+        {
+            return Err("max priority fee per gas higher than max fee per gas".into());
+        }
+        if t.max_fee_per_gas() < ctx.base_fee as u128 {
+            return Err(format!(
+                "max fee per gas less than block base fee: address {}, maxFeePerGas: {}, baseFee: {}",
+                tx.sender,
+                t.max_fee_per_gas(),
+                ctx.base_fee
+            ));
+        }
+        if t.nonce() < ctx.state_nonce {
+            return Err(format!(
+                "nonce too low: next nonce {}, tx nonce {}",
+                ctx.state_nonce,
+                t.nonce()
+            ));
+        }
+        let cost = U256::from(t.gas_limit())
+            .saturating_mul(U256::from(t.max_fee_per_gas()))
+            .saturating_add(t.value());
+        if cost > ctx.balance {
+            return Err(format!(
+                "insufficient funds for gas * price + value: address {} have {} want {}",
+                tx.sender, ctx.balance, cost
+            ));
+        }
+        let replaced = match self
+            .by_sender
+            .get(&tx.sender)
+            .and_then(|q| q.get(&t.nonce()))
+        {
+            Some(old) => {
+                let bump = |old: u128| old.saturating_mul(100 + self.config.price_bump) / 100;
+                let old_tip = old
+                    .tx
+                    .tx
+                    .max_priority_fee_per_gas()
+                    .unwrap_or(old.tx.tx.max_fee_per_gas());
+                let new_tip = t.max_priority_fee_per_gas().unwrap_or(t.max_fee_per_gas());
+                if t.max_fee_per_gas() < bump(old.tx.tx.max_fee_per_gas())
+                    || new_tip < bump(old_tip)
+                {
+                    return Err("replacement transaction underpriced".into());
+                }
+                Some(old.tx.hash)
+            }
+            None => None,
+        };
+        let freed = replaced.map_or(0, |_| 1);
+        if self.len() + 1 - freed > self.config.max_count
+            || self.bytes + size > self.config.max_bytes
+        {
+            return Err("txpool is full".into());
+        }
+        if let Some(old) = replaced {
+            self.remove(&old);
+        }
+        let arrival = self.next_arrival;
+        self.next_arrival += 1;
+        self.bytes += size;
+        self.by_hash.insert(tx.hash, (tx.sender, t.nonce()));
+        self.by_sender
+            .entry(tx.sender)
+            .or_default()
+            .insert(t.nonce(), Pooled { tx, size, arrival });
+        Ok(replaced)
+    }
+
+    /// Removes a transaction; returns it.
+    pub fn remove(&mut self, hash: &B256) -> Option<RecoveredTx> {
+        let (sender, nonce) = self.by_hash.remove(hash)?;
+        let queue = self.by_sender.get_mut(&sender)?;
+        let pooled = queue.remove(&nonce)?;
+        if queue.is_empty() {
+            self.by_sender.remove(&sender);
+        }
+        self.bytes -= pooled.size;
+        Some(pooled.tx)
+    }
+
+    /// The nonce after `sender`'s transactions that continue `state_nonce` without gap.
+    pub fn pending_nonce(&self, sender: Address, state_nonce: u64) -> u64 {
+        let mut next = state_nonce;
+        if let Some(queue) = self.by_sender.get(&sender) {
+            for nonce in queue.range(state_nonce..).map(|(n, _)| *n) {
+                if nonce != next {
+                    break;
+                }
+                next += 1;
+            }
+        }
+        next
+    }
+
+    /// Splits the pool into pending (executable) and queued transactions by sender and
+    /// nonce, given each sender's state nonce.
+    #[allow(clippy::type_complexity)]
+    pub fn content(
+        &self,
+        state_nonce: impl Fn(Address) -> u64,
+    ) -> (
+        BTreeMap<Address, BTreeMap<u64, RecoveredTx>>,
+        BTreeMap<Address, BTreeMap<u64, RecoveredTx>>,
+    ) {
+        let mut pending = BTreeMap::new();
+        let mut queued = BTreeMap::new();
+        for (sender, queue) in &self.by_sender {
+            let mut next = state_nonce(*sender);
+            for (nonce, p) in queue {
+                let target = if *nonce == next {
+                    next += 1;
+                    &mut pending
+                } else {
+                    &mut queued
+                };
+                target
+                    .entry(*sender)
+                    .or_insert_with(BTreeMap::new)
+                    .insert(*nonce, p.tx.clone());
+            }
+        }
+        (pending, queued)
+    }
+
+    /// Executable transactions for the next block, at most `max`: each sender's
+    /// contiguous run from its state nonce, merged by arrival of each run's next
+    /// transaction.
+    pub fn best(&self, max: usize, state_nonce: impl Fn(Address) -> u64) -> Vec<RecoveredTx> {
+        // (arrival of the run's head, sender, next nonce)
+        let mut heads: std::collections::BinaryHeap<std::cmp::Reverse<(u64, Address, u64)>> = self
+            .by_sender
+            .iter()
+            .filter_map(|(sender, queue)| {
+                let nonce = state_nonce(*sender);
+                queue
+                    .get(&nonce)
+                    .map(|p| std::cmp::Reverse((p.arrival, *sender, nonce)))
+            })
+            .collect();
+        let mut out = Vec::new();
+        while out.len() < max {
+            let Some(std::cmp::Reverse((_, sender, nonce))) = heads.pop() else {
+                break;
+            };
+            let queue = &self.by_sender[&sender];
+            out.push(queue[&nonce].tx.clone());
+            if let Some(next) = queue.get(&(nonce + 1)) {
+                heads.push(std::cmp::Reverse((next.arrival, sender, nonce + 1)));
+            }
+        }
+        out
+    }
+
+    /// After a block: drops transactions whose nonce is below their sender's state nonce
+    /// (included or replaced on chain) and evicts `invalid` ones.
+    pub fn prune(&mut self, state_nonce: impl Fn(Address) -> u64, invalid: &[B256]) {
+        for hash in invalid {
+            self.remove(hash);
+        }
+        let stale: Vec<B256> = self
+            .by_sender
+            .iter()
+            .flat_map(|(sender, queue)| {
+                let nonce = state_nonce(*sender);
+                queue
+                    .range(..nonce)
+                    .map(|(_, p)| p.tx.hash)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for hash in stale {
+            self.remove(&hash);
+        }
+    }
+
+    /// Senders with transactions in the pool.
+    pub fn senders(&self) -> Vec<Address> {
+        self.by_sender.keys().copied().collect()
+    }
+}

@@ -1,0 +1,368 @@
+//! The running node: chain + mempool + block producer, and the [`EthBackend`] the RPC
+//! server reads through.
+
+use crate::{Chain, Mempool, NodeError, PoolConfig, mempool::AdmissionContext};
+use alloy_consensus::TxEnvelope;
+use alloy_eips::eip2718::Decodable2718;
+use alloy_primitives::{Address, B256, Bytes, map::HashMap};
+use bytom2_eth_rpc::{BlockData, BoxedState, EthBackend, PoolContent, PoolError, ReceiptData};
+use bytom2_evm_adapter::{ExecuteTxError, RecoveredTx};
+use bytom2_utxo::{AssetId, StateView};
+use parking_lot::{Condvar, Mutex};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+use tokio::sync::broadcast;
+
+/// How blocks are produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mining {
+    /// A block as soon as transactions arrive, holding every executable one.
+    Auto,
+    /// A block every interval, empty or not.
+    Interval(Duration),
+}
+
+/// Node settings.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Block production mode.
+    pub mining: Mining,
+    /// Fee recipient of produced blocks.
+    pub beneficiary: Address,
+    /// Gas limit of produced blocks (`None`: keep the parent's).
+    pub gas_limit: Option<u64>,
+    /// Mempool limits.
+    pub pool: PoolConfig,
+    /// Most transactions tried per block.
+    pub max_block_txs: usize,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        Self {
+            mining: Mining::Auto,
+            beneficiary: Address::ZERO,
+            gas_limit: None,
+            pool: PoolConfig::default(),
+            max_block_txs: 50_000,
+        }
+    }
+}
+
+/// The node: chain, mempool, notifications, and the producer's wake-up signal.
+#[derive(Debug)]
+pub struct Node {
+    chain: Chain,
+    config: NodeConfig,
+    pool: Mutex<Mempool>,
+    wake: (Mutex<bool>, Condvar),
+    stop: AtomicBool,
+    blocks: broadcast::Sender<u64>,
+    pending: broadcast::Sender<B256>,
+    cache: Mutex<HashMap<u64, Arc<BlockData>>>,
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+// === impl Node ===
+
+impl Node {
+    /// A node over `chain`.
+    pub fn new(chain: Chain, config: NodeConfig) -> Arc<Self> {
+        let pool = Mutex::new(Mempool::new(config.pool.clone()));
+        Arc::new(Self {
+            chain,
+            config,
+            pool,
+            wake: (Mutex::new(false), Condvar::new()),
+            stop: AtomicBool::new(false),
+            blocks: broadcast::channel(1024).0,
+            pending: broadcast::channel(16_384).0,
+            cache: Mutex::new(HashMap::default()),
+        })
+    }
+
+    /// The chain.
+    pub fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
+    fn state_nonce(state: &dyn StateView, address: Address) -> u64 {
+        state.account(address).ok().flatten().map_or(0, |a| a.nonce)
+    }
+
+    fn signal(&self) {
+        let (lock, cvar) = &self.wake;
+        *lock.lock() = true;
+        cvar.notify_one();
+    }
+
+    /// Asks the producer to stop after the block in progress.
+    pub fn shutdown(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.signal();
+    }
+
+    /// Produces one block from the mempool's executable transactions and commits it.
+    /// Returns its number.
+    pub fn mine_block(&self) -> Result<u64, NodeError> {
+        let state = self.chain.latest()?;
+        let txs = {
+            let pool = self.pool.lock();
+            pool.best(self.config.max_block_txs, |a| Self::state_nonce(&state, a))
+        };
+        drop(state);
+        let mut attrs = self.chain.next_attributes(now(), self.config.beneficiary);
+        if let Some(limit) = self.config.gas_limit {
+            attrs.gas_limit = limit;
+        }
+        let (block, rejected) = self.chain.execute_block(attrs, txs)?;
+        self.chain.commit(&block)?;
+        let invalid: Vec<B256> = rejected
+            .iter()
+            .filter(|r| matches!(r.error, ExecuteTxError::Invalid(_)))
+            .map(|r| {
+                tracing::debug!(target: "node::pool", hash = %r.tx.hash, error = %r.error, "evicted invalid transaction");
+                r.tx.hash
+            })
+            .collect();
+        let state = self.chain.latest()?;
+        self.pool
+            .lock()
+            .prune(|a| Self::state_nonce(&state, a), &invalid);
+        let number = block.header.number;
+        let _ = self.blocks.send(number);
+        Ok(number)
+    }
+
+    /// Whether the pool holds transactions that would go into the next block.
+    fn has_executable(&self) -> bool {
+        let Ok(state) = self.chain.latest() else {
+            return false;
+        };
+        !self
+            .pool
+            .lock()
+            .best(1, |a| Self::state_nonce(&state, a))
+            .is_empty()
+    }
+
+    /// The producer loop: runs on its own thread until [`Node::shutdown`]. A block in
+    /// progress is always finished and committed before it returns.
+    pub fn run_producer(self: &Arc<Self>) -> Result<(), NodeError> {
+        let (lock, cvar) = &self.wake;
+        let mut next_tick = std::time::Instant::now();
+        loop {
+            {
+                let mut woken = lock.lock();
+                match self.config.mining {
+                    Mining::Auto => {
+                        while !*woken && !self.stop.load(Ordering::SeqCst) {
+                            cvar.wait(&mut woken);
+                        }
+                    }
+                    Mining::Interval(every) => {
+                        next_tick += every;
+                        while !self.stop.load(Ordering::SeqCst) {
+                            if cvar.wait_until(&mut woken, next_tick).timed_out() {
+                                break;
+                            }
+                        }
+                    }
+                }
+                *woken = false;
+            }
+            if self.stop.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            match self.config.mining {
+                Mining::Auto => {
+                    while self.has_executable() {
+                        self.mine_block()?;
+                    }
+                }
+                Mining::Interval(_) => {
+                    self.mine_block()?;
+                }
+            }
+        }
+    }
+
+    fn load_block(&self, number: u64) -> Result<Option<Arc<BlockData>>, String> {
+        if let Some(b) = self.cache.lock().get(&number) {
+            return Ok(Some(b.clone()));
+        }
+        let db = self.chain.db();
+        let Some(header) = db.header(number).map_err(|e| e.to_string())? else {
+            return Ok(None);
+        };
+        let (raw, senders) = db
+            .body(number)
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
+        let receipts = db
+            .receipts(number)
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
+        let mut transactions = Vec::with_capacity(raw.len());
+        for (bytes, sender) in raw.iter().zip(senders) {
+            let tx = TxEnvelope::decode_2718(&mut bytes.as_ref()).map_err(|e| e.to_string())?;
+            let hash = *tx.tx_hash();
+            transactions.push(RecoveredTx { tx, sender, hash });
+        }
+        let receipts = receipts
+            .into_iter()
+            .map(|r| ReceiptData {
+                success: r.success,
+                cumulative_gas_used: r.cumulative_gas_used,
+                logs: r.logs,
+            })
+            .collect();
+        let hash = header.hash_slow();
+        let block = Arc::new(BlockData {
+            header,
+            hash,
+            transactions,
+            receipts,
+        });
+        let mut cache = self.cache.lock();
+        if cache.len() > 512 {
+            cache.clear();
+        }
+        cache.insert(number, block.clone());
+        Ok(Some(block))
+    }
+}
+
+impl EthBackend for Node {
+    fn chain_id(&self) -> u64 {
+        self.chain.spec().chain_id
+    }
+
+    fn latest_number(&self) -> u64 {
+        self.chain.head().header.number
+    }
+
+    fn finalized_number(&self) -> u64 {
+        // One validator in dev mode: every committed block is final.
+        self.latest_number()
+    }
+
+    fn block_by_number(&self, number: u64) -> Result<Option<Arc<BlockData>>, String> {
+        self.load_block(number)
+    }
+
+    fn block_number_by_hash(&self, hash: B256) -> Result<Option<u64>, String> {
+        self.chain
+            .db()
+            .block_number(hash)
+            .map_err(|e| e.to_string())
+    }
+
+    fn transaction_location(&self, hash: B256) -> Result<Option<(u64, u32)>, String> {
+        self.chain.db().tx_location(hash).map_err(|e| e.to_string())
+    }
+
+    fn state_at(&self, number: u64) -> Result<BoxedState, String> {
+        let db = self.chain.db();
+        if number >= self.latest_number() {
+            return db
+                .latest()
+                .map(|s| Box::new(s) as BoxedState)
+                .map_err(|e| e.to_string());
+        }
+        db.state_at(number)
+            .map(|s| Box::new(s) as BoxedState)
+            .map_err(|e| e.to_string())
+    }
+
+    fn block_hash(&self, number: u64) -> Option<B256> {
+        self.chain
+            .db()
+            .header(number)
+            .ok()
+            .flatten()
+            .map(|h| h.hash_slow())
+    }
+
+    fn next_base_fee(&self) -> u64 {
+        self.chain
+            .next_attributes(now(), self.config.beneficiary)
+            .base_fee
+    }
+
+    fn next_gas_limit(&self) -> u64 {
+        self.config
+            .gas_limit
+            .unwrap_or_else(|| self.chain.head().header.gas_limit)
+    }
+
+    fn next_beneficiary(&self) -> Address {
+        self.config.beneficiary
+    }
+
+    fn send_raw_transaction(&self, raw: Bytes) -> Result<B256, PoolError> {
+        let err = |message: String| PoolError { message };
+        let size = raw.len();
+        if size > self.config.pool.max_tx_size {
+            return Err(err("oversized data".into()));
+        }
+        let tx = TxEnvelope::decode_2718(&mut raw.as_ref())
+            .map_err(|e| err(format!("invalid transaction: {e}")))?;
+        let tx = RecoveredTx::recover(tx).map_err(|e| err(e.to_string()))?;
+        let hash = tx.hash;
+        let state = self.chain.latest().map_err(|e| err(e.to_string()))?;
+        let ctx = AdmissionContext {
+            chain_id: self.chain.spec().chain_id,
+            base_fee: self.next_base_fee(),
+            gas_limit: self.next_gas_limit(),
+            state_nonce: Self::state_nonce(&state, tx.sender),
+            balance: state
+                .balance(tx.sender, AssetId::BTM)
+                .map_err(|e| err(e.to_string()))?,
+        };
+        drop(state);
+        self.pool.lock().add(tx, size, ctx).map_err(err)?;
+        tracing::debug!(target: "node::pool", %hash, "accepted transaction");
+        let _ = self.pending.send(hash);
+        if self.config.mining == Mining::Auto {
+            self.signal();
+        }
+        Ok(hash)
+    }
+
+    fn pending_nonce(&self, address: Address) -> Result<u64, String> {
+        let state = self.chain.latest().map_err(|e| e.to_string())?;
+        let nonce = Self::state_nonce(&state, address);
+        Ok(self.pool.lock().pending_nonce(address, nonce))
+    }
+
+    fn pool_transaction(&self, hash: B256) -> Option<RecoveredTx> {
+        self.pool.lock().get(&hash).cloned()
+    }
+
+    fn pool_content(&self) -> PoolContent {
+        let Ok(state) = self.chain.latest() else {
+            return PoolContent::default();
+        };
+        let (pending, queued) = self.pool.lock().content(|a| Self::state_nonce(&state, a));
+        PoolContent { pending, queued }
+    }
+
+    fn subscribe_blocks(&self) -> broadcast::Receiver<u64> {
+        self.blocks.subscribe()
+    }
+
+    fn subscribe_pending_transactions(&self) -> broadcast::Receiver<B256> {
+        self.pending.subscribe()
+    }
+}

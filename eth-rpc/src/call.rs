@@ -1,5 +1,7 @@
 //! `eth_call`, `eth_estimateGas` (geth's binary search) and `eth_createAccessList`
-//! (geth's access-list tracer iterated to a fixed point).
+//! (geth's access-list tracer iterated to a fixed point; the sender, the recipient or
+//! created address and the precompiles are left out; EIP-7702 authorities are not
+//! treated specially).
 
 use crate::{
     access_list::AccessListInspector,

@@ -8,7 +8,7 @@ use crate::{
 };
 use alloy_consensus::TxEnvelope;
 use alloy_eips::{BlockId, BlockNumberOrTag, eip2718::Decodable2718, eip2718::Eip2718Error};
-use alloy_primitives::{Address, B256, Bytes, U64, U256};
+use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
 use alloy_rpc_types_eth::{Block, Index, Transaction, TransactionReceipt};
 use bytom2_utxo::{AssetId, StateView};
 use jsonrpsee::proc_macros::rpc;
@@ -284,10 +284,17 @@ impl EthRpcServer for EthApi {
 
     fn send_raw_transaction(&self, raw: Bytes) -> RpcResult<B256> {
         decode_raw_transaction(&raw)?;
-        self.ctx
+        // The exact envelope decoded, so its keccak is the transaction hash.
+        let hash = keccak256(&raw);
+        let accepted = self
+            .ctx
             .backend
             .send_raw_transaction(raw)
-            .map_err(|e| server_error(e.message))
+            .map_err(|e| server_error(e.message))?;
+        if accepted != hash {
+            tracing::warn!(target: "rpc::eth", %hash, %accepted, "backend answered another hash");
+        }
+        Ok(hash)
     }
 }
 

@@ -195,6 +195,8 @@ impl EthFeesRpcServer for FeesApi {
         reward_percentiles: Option<Vec<f64>>,
     ) -> RpcResult<FeeHistory> {
         let count = parse_quantity(&block_count)?.min(self.ctx.config.max_fee_history_blocks);
+        // An empty list asks for no rewards, as no list does.
+        let reward_percentiles = reward_percentiles.filter(|p| !p.is_empty());
         if let Some(p) = &reward_percentiles {
             check_percentiles(p)?;
         }
@@ -244,5 +246,83 @@ impl EthFeesRpcServer for FeesApi {
         history.base_fee_per_gas.push(u128::from(next));
         history.base_fee_per_blob_gas.push(BLOB_BASE_FEE);
         Ok(history)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::ReceiptData;
+    use alloy_consensus::{Header, SignableTransaction, TxEip1559};
+    use alloy_primitives::{Address, B256, Signature, TxKind, U256 as U};
+    use bytom2_evm_adapter::RecoveredTx;
+
+    fn tx(tip: u128) -> RecoveredTx {
+        let tx = TxEip1559 {
+            chain_id: 1,
+            max_fee_per_gas: 100,
+            max_priority_fee_per_gas: tip,
+            to: TxKind::Call(Address::ZERO),
+            ..Default::default()
+        };
+        let signed = tx.into_signed(Signature::new(U::from(1), U::from(1), false));
+        RecoveredTx {
+            hash: *signed.hash(),
+            tx: signed.into(),
+            sender: Address::repeat_byte(1),
+        }
+    }
+
+    /// Block with base fee 10 and transactions of `(tip, gas used)`.
+    fn block(txs: &[(u128, u64)]) -> BlockData {
+        let mut cumulative = 0;
+        let receipts = txs
+            .iter()
+            .map(|(_, gas)| {
+                cumulative += gas;
+                ReceiptData {
+                    success: true,
+                    cumulative_gas_used: cumulative,
+                    logs: Vec::new(),
+                }
+            })
+            .collect();
+        BlockData {
+            header: Header {
+                base_fee_per_gas: Some(10),
+                gas_used: cumulative,
+                gas_limit: 1_000_000,
+                ..Default::default()
+            },
+            hash: B256::ZERO,
+            transactions: txs.iter().map(|(tip, _)| tx(*tip)).collect(),
+            receipts,
+        }
+    }
+
+    #[test]
+    fn rewards_are_gas_weighted_percentiles() {
+        // Tips 1 (gas 10), 5 (gas 80), 3 (gas 10): sorted 1, 3, 5 with gas 10, 10, 80.
+        let b = block(&[(1, 10), (5, 80), (3, 10)]);
+        assert_eq!(
+            block_rewards(&b, &[0.0, 10.0, 15.0, 20.0, 50.0, 100.0]),
+            vec![1, 1, 3, 3, 5, 5]
+        );
+        assert_eq!(block_rewards(&block(&[]), &[50.0]), vec![0]);
+    }
+
+    #[test]
+    fn oracle_samples_lowest_tips() {
+        let b = block(&[(1, 10), (9, 10), (4, 10), (7, 10), (2, 10)]);
+        // Tips below 2 wei are ignored; three lowest of the rest.
+        assert_eq!(lowest_tips(&b), vec![2, 4, 7]);
+    }
+
+    #[test]
+    fn percentiles_must_rise_within_range() {
+        assert!(check_percentiles(&[0.0, 50.0, 100.0]).is_ok());
+        assert!(check_percentiles(&[50.0, 40.0]).is_err());
+        assert!(check_percentiles(&[101.0]).is_err());
+        assert!(check_percentiles(&[-1.0]).is_err());
     }
 }

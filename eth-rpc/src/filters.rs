@@ -9,7 +9,7 @@
 use crate::{
     convert::pending_transaction,
     ctx::EthCtx,
-    error::{RpcResult, server_error},
+    error::{RpcResult, invalid_params, server_error},
     logs::query_logs,
 };
 use alloy_primitives::{B256, keccak256};
@@ -159,6 +159,10 @@ enum Poll {
 
 impl EthFilterRpcServer for FilterApi {
     fn new_filter(&self, filter: Filter) -> RpcResult<String> {
+        filter
+            .block_option
+            .ensure_valid_block_range()
+            .map_err(|_| invalid_params("invalid block range params"))?;
         let next = self.ctx.backend.latest_number() + 1;
         Ok(self.ctx.filters.install(FilterKind::Logs {
             filter: Box::new(filter),

@@ -7,7 +7,7 @@
 //! - One port serves HTTP and WebSocket; batches (at most [`RpcConfig::max_batch_size`]
 //!   requests); CORS allows any origin (answers `OPTIONS` preflights); request bodies are
 //!   capped ([`RpcConfig::max_request_body_size`]) and so are connections.
-//! - Errors carry geth's codes and messages (`/work/shared/RPC-COMPAT.md` section (b)):
+//! - Errors carry geth's codes and messages (RPC-COMPAT.md section (b)):
 //!   unknown methods `-32601` "the method X does not exist/is not available"; invalid
 //!   parameters `-32602`; invalid transactions, missing headers and filters `-32000`
 //!   with geth's text; reverts in `eth_call`/`eth_estimateGas` code `3`, "execution
@@ -22,7 +22,14 @@
 //!   the zero address, gas to [`RpcConfig::gas_cap`], no fee means no base-fee check,
 //!   nonces are not checked; state overrides (`balance`, `nonce`, `code`, `state`,
 //!   `stateDiff`) and block overrides are applied.
-//! - Fee suggestions follow geth's gas price oracle (see the `fees` module docs).
+//!   There is no execution timeout: the gas cap bounds a call.
+//! - Fee suggestions follow geth's gas price oracle: the tip is the 60th percentile of
+//!   the three lowest effective tips (at least 2 wei) of each of the last 20 blocks,
+//!   capped at 500 gwei, and 1 gwei when those blocks hold no transactions;
+//!   `eth_gasPrice` is the next block's base fee plus that tip; `eth_feeHistory` weighs
+//!   rewards by gas used as geth does (blob fields: base fee 1 wei, ratio 0).
+//! - Polling filters expire after [`RpcConfig::filter_timeout`] without a poll;
+//!   subscriptions (`newHeads`, `logs`, `newPendingTransactions`) need a WebSocket.
 //!
 //! Not served (answered `-32601`): `eth_getProof` (the state commitment is a multiset
 //! hash, which cannot prove single entries; proofs wait for a provable commitment),
@@ -62,6 +69,7 @@ mod fees;
 mod filters;
 mod logs;
 mod net_web3;
+mod overlay;
 mod pubsub;
 mod server;
 mod txpool;

@@ -288,18 +288,18 @@ where
     type BatchResponse = MethodResponse;
 
     fn call<'a>(&self, req: Request<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
-        let unknown = (!self.known.contains(req.method_name())).then(|| {
-            (
+        let answer = if self.known.contains(req.method_name()) {
+            Ok(self.service.call(req))
+        } else {
+            Err((
                 req.id.clone().into_owned(),
                 method_not_found(req.method_name()),
-            )
-        });
-        let inner = unknown.is_none().then(|| self.service.call(req));
+            ))
+        };
         async move {
-            match (inner, unknown) {
-                (Some(fut), _) => fut.await,
-                (None, Some((id, err))) => MethodResponse::error(id, err),
-                (None, None) => unreachable!("either known or unknown"),
+            match answer {
+                Ok(fut) => fut.await,
+                Err((id, err)) => MethodResponse::error(id, err),
             }
         }
     }

@@ -137,6 +137,14 @@ async fn get_logs_limits() {
         .expect_err("reversed");
     assert_eq!(err.code(), -32602);
     assert_eq!(err.message(), "invalid block range params");
+    let err = node
+        .try_call(
+            "eth_newFilter",
+            vec![json!({"fromBlock": "0x3", "toBlock": "0x1"})],
+        )
+        .await
+        .expect_err("reversed");
+    assert_eq!(err.code(), -32602);
 }
 
 #[tokio::test]
@@ -182,12 +190,16 @@ async fn block_filter_roundtrip() {
 #[tokio::test]
 async fn log_and_pending_filters() {
     let node = TestNode::start().await;
+    let before = store(&node, 1, 0, 4, 0).await;
     let logs = node
-        .call("eth_newFilter", vec![json!({"topics": [topic(4)]})])
+        .call(
+            "eth_newFilter",
+            vec![json!({"fromBlock": "earliest", "topics": [topic(4)]})],
+        )
         .await;
     let pending = node.call("eth_newPendingTransactionFilter", vec![]).await;
-    let h1 = store(&node, 1, 0, 4, 1).await;
-    let _ = store(&node, 1, 1, 5, 1).await;
+    let h1 = store(&node, 1, 1, 4, 1).await;
+    let _ = store(&node, 1, 2, 5, 1).await;
     let changes = node.call("eth_getFilterChanges", vec![logs.clone()]).await;
     let changes = changes.as_array().expect("logs");
     assert_eq!(changes.len(), 1);
@@ -196,8 +208,10 @@ async fn log_and_pending_filters() {
         node.call("eth_getFilterChanges", vec![logs.clone()]).await,
         json!([])
     );
+    // The whole range of the filter: the log from before it was installed too.
     let all = node.call("eth_getFilterLogs", vec![logs]).await;
-    assert_eq!(all.as_array().expect("logs").len(), 1);
+    assert_eq!(all.as_array().expect("logs").len(), 2);
+    assert_eq!(all[0]["transactionHash"], json!(before));
     let hashes = node.call("eth_getFilterChanges", vec![pending]).await;
     assert_eq!(hashes.as_array().expect("hashes").len(), 2);
     assert_eq!(hashes[0], json!(h1));

@@ -59,6 +59,16 @@ async fn transfer_receipt_and_balances() {
     );
     assert_eq!(parsed.gas_used, 21_000);
     assert_eq!(block["transactions"], json!([hash]));
+    let full = node
+        .call("eth_getBlockByNumber", vec![json!("0x1"), json!(true)])
+        .await;
+    let _: alloy_rpc_types_eth::Block = serde_json::from_value(full.clone()).expect("alloy parses");
+    assert_eq!(full["transactions"][0]["hash"], json!(hash));
+    assert_eq!(
+        full["transactions"][0]["gasPrice"],
+        receipt["effectiveGasPrice"]
+    );
+    assert_eq!(full["transactions"][0]["blockHash"], block["hash"]);
     assert_eq!(receipt["blockHash"], block["hash"]);
 
     let balance_now = qty(&node

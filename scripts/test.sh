@@ -1,8 +1,29 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, every Rust test (unit, integration,
-# property, crash), doctests. Run from the repository root: ./scripts/test.sh
+# The whole test suite, set-up included (idempotent): formatting, lints, every Rust test
+# (unit, integration, property, crash), doctests, then real Ethereum clients against a
+# real node (ethers, viem, MetaMask's call sequence, Foundry's cast and forge, a browser
+# page in headless Chromium, web3.py).
+# Run from anywhere: ./scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "== set-up: npm packages (tests/package-lock.json)"
+if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
+  (cd tests && npm ci --no-audit --no-fund)
+fi
+echo "== set-up: Python packages (tests/py/requirements.txt)"
+if ! python3 -c "import web3, pytest" >/dev/null 2>&1; then
+  python3 -m pip install -q -r tests/py/requirements.txt
+fi
+echo "== set-up: Chromium for the browser check"
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+export BYTOM2_REQUIRE_BROWSER=1
 
 echo "== cargo fmt --check"
 cargo fmt --all --check
@@ -11,11 +32,13 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== cargo nextest (unit, integration, property and crash tests)"
-if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --no-fail-fast
-else
-  cargo test --workspace --locked --no-fail-fast --lib --bins --tests
-fi
+cargo nextest run --workspace --locked --no-fail-fast
 
 echo "== doctests"
 cargo test --workspace --locked --doc
+
+echo "== client tests against the bytom2 binary"
+cargo build --locked -p bytom2-node --bin bytom2
+export BYTOM2_BIN="$PWD/target/debug/bytom2"
+(cd tests && npm test)
+python3 -m pytest -q tests/py

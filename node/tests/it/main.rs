@@ -1,5 +1,6 @@
 //! Integration tests of the chain wiring: persistence, archive reads, crash safety.
 
+mod cli;
 mod crash;
 mod persistence;
 mod support;

@@ -48,6 +48,11 @@ pub struct BlockState<V, H> {
     pub(crate) cache: StateCache<V>,
     pub(crate) deltas: BTreeMap<(Address, AssetId), I256>,
     code: HashMap<B256, Bytecode>,
+    /// Read cache of `cache.balance` (output totals): they do not change while the EVM
+    /// runs (its balance changes are deltas), so each is read from the base once.
+    outputs: HashMap<(Address, AssetId), U256>,
+    /// Read-through cache of `cache.account`, kept in step by [`Self::put_account`].
+    accounts: HashMap<Address, Option<Account>>,
     hashes: H,
 }
 
@@ -60,6 +65,8 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
             cache: StateCache::new(parent),
             deltas: BTreeMap::new(),
             code: HashMap::default(),
+            outputs: HashMap::default(),
+            accounts: HashMap::default(),
             hashes,
         }
     }
@@ -92,6 +99,54 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
         })
     }
 
+    fn output_balance(&mut self, address: Address, asset: AssetId) -> Result<U256, StateError> {
+        if let Some(v) = self.outputs.get(&(address, asset)) {
+            return Ok(*v);
+        }
+        let v = self.cache.balance(address, asset)?;
+        self.outputs.insert((address, asset), v);
+        Ok(v)
+    }
+
+    /// [`Self::effective_balance`] through the read caches.
+    fn effective_balance_cached(
+        &mut self,
+        address: Address,
+        asset: AssetId,
+    ) -> Result<U256, StateError> {
+        let outputs = self.output_balance(address, asset)?;
+        let delta = self.delta(address, asset);
+        let value = if delta.is_negative() {
+            outputs.checked_sub(delta.unsigned_abs())
+        } else {
+            outputs.checked_add(delta.into_raw())
+        };
+        value.ok_or(StateError::BalanceInconsistent {
+            owner: address,
+            asset,
+        })
+    }
+
+    fn account_cached(&mut self, address: Address) -> Result<Option<Account>, StateError> {
+        if let Some(a) = self.accounts.get(&address) {
+            return Ok(*a);
+        }
+        let a = self.cache.account(address)?;
+        self.accounts.insert(address, a);
+        Ok(a)
+    }
+
+    fn put_account(
+        &mut self,
+        address: Address,
+        account: Option<Account>,
+    ) -> Result<(), StateError> {
+        let account = account.filter(|a| !a.is_empty());
+        self.cache.set_account(address, account)?;
+        self.accounts.insert(address, account);
+        Ok(())
+    }
+
     /// Adds `amount` (signed) to the pending delta of `(address, asset)`.
     pub fn add_delta(&mut self, address: Address, asset: AssetId, amount: I256) {
         if amount.is_zero() {
@@ -116,7 +171,7 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
             } else {
                 account.info.balance
             };
-            let seen = self.effective_balance(address, AssetId::BTM)?;
+            let seen = self.effective_balance_cached(address, AssetId::BTM)?;
             if new_balance != seen {
                 let diff = if new_balance > seen {
                     I256::from_raw(new_balance - seen)
@@ -128,7 +183,7 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
             if account.is_selfdestructed() {
                 // EIP-6780: only an account created in this transaction is destroyed, so
                 // nothing of it reached the overlay before; its slots are all zero.
-                self.cache.set_account(address, None)?;
+                self.put_account(address, None)?;
                 continue;
             }
             let info = &account.info;
@@ -146,8 +201,8 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
                 nonce: info.nonce,
                 code_hash: info.code_hash,
             };
-            if self.cache.account(address)?.unwrap_or_default() != meta {
-                self.cache.set_account(address, Some(meta))?;
+            if self.account_cached(address)?.unwrap_or_default() != meta {
+                self.put_account(address, Some(meta))?;
             }
             for (slot, value) in account.storage {
                 if value.is_changed() {
@@ -179,8 +234,8 @@ impl<V: StateView, H: BlockHashes> Database for BlockState<V, H> {
     type Error = DbError;
 
     fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, DbError> {
-        let balance = self.effective_balance(address, AssetId::BTM)?;
-        let account = self.cache.account(address)?;
+        let balance = self.effective_balance_cached(address, AssetId::BTM)?;
+        let account = self.account_cached(address)?;
         if account.is_none() && balance.is_zero() {
             return Ok(None);
         }

@@ -6,7 +6,7 @@ use crate::{
     settlement::{settle, settlement_id},
 };
 use alloy_consensus::{
-    EMPTY_OMMER_ROOT_HASH, Header, Receipt, ReceiptEnvelope, Transaction,
+    EMPTY_OMMER_ROOT_HASH, Header, Receipt, ReceiptEnvelope, Transaction, TxEnvelope,
     constants::EMPTY_WITHDRAWALS,
     proofs::{calculate_receipt_root, calculate_transaction_root},
 };
@@ -303,21 +303,33 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
 
         let mut commitment = state.cache.base().commitment()?;
         let changes = state.cache.into_changes();
-        commitment.apply(&changes);
 
-        let envelopes: Vec<_> = executed.iter().map(|e| e.tx.tx.clone()).collect();
-        let receipts: Vec<_> = executed.iter().map(|e| e.receipt.clone()).collect();
-        let mut logs_bloom = Bloom::ZERO;
-        for r in &receipts {
-            logs_bloom |= *r.logs_bloom();
-        }
+        // The commitment and the two tries are independent: build them side by side.
+        let (transactions_root, (receipts_root, logs_bloom)) = std::thread::scope(|s| {
+            let hashing = s.spawn(|| commitment.apply(&changes));
+            let tx_root = s.spawn(|| {
+                let envelopes: Vec<&TxEnvelope> = executed.iter().map(|e| &e.tx.tx).collect();
+                calculate_transaction_root(&envelopes)
+            });
+            let receipts: Vec<&ReceiptEnvelope> = executed.iter().map(|e| &e.receipt).collect();
+            let mut logs_bloom = Bloom::ZERO;
+            for r in &receipts {
+                logs_bloom |= *r.logs_bloom();
+            }
+            let receipts_root = calculate_receipt_root(&receipts);
+            hashing.join().expect("commitment hashing does not panic");
+            (
+                tx_root.join().expect("root hashing does not panic"),
+                (receipts_root, logs_bloom),
+            )
+        });
         let header = Header {
             parent_hash: attrs.parent_hash,
             ommers_hash: EMPTY_OMMER_ROOT_HASH,
             beneficiary: attrs.beneficiary,
             state_root: commitment.root(),
-            transactions_root: calculate_transaction_root(&envelopes),
-            receipts_root: calculate_receipt_root(&receipts),
+            transactions_root,
+            receipts_root,
             logs_bloom,
             difficulty: U256::ZERO,
             number: attrs.number,

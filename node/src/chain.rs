@@ -35,8 +35,10 @@ impl BlockHashes for DbBlockHashes<'_> {
 /// A transaction the block builder left out, and why.
 #[derive(Debug)]
 pub struct Rejected {
-    /// The transaction.
-    pub tx: RecoveredTx,
+    /// The transaction's hash.
+    pub hash: B256,
+    /// Its sender.
+    pub sender: Address,
     /// Why.
     pub error: ExecuteTxError,
 }
@@ -131,10 +133,15 @@ impl Chain {
             BlockExecutor::new(self.spec.chain_id, attrs, state, DbBlockHashes(&self.db));
         let mut rejected = Vec::new();
         for tx in txs {
-            match exec.execute(tx.clone()) {
+            let (hash, sender) = (tx.hash, tx.sender);
+            match exec.execute(tx) {
                 Ok(_) => {}
                 Err(ExecuteTxError::Exec(e)) if e.is_fatal() => return Err(e.into()),
-                Err(error) => rejected.push(Rejected { tx, error }),
+                Err(error) => rejected.push(Rejected {
+                    hash,
+                    sender,
+                    error,
+                }),
             }
         }
         Ok((exec.finish()?, rejected))

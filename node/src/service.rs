@@ -131,8 +131,8 @@ impl Node {
             .iter()
             .filter(|r| matches!(r.error, ExecuteTxError::Invalid(_)))
             .map(|r| {
-                tracing::debug!(target: "node::pool", hash = %r.tx.hash, error = %r.error, "evicted invalid transaction");
-                r.tx.hash
+                tracing::debug!(target: "node::pool", hash = %r.hash, error = %r.error, "evicted invalid transaction");
+                r.hash
             })
             .collect();
         let state = self.chain.latest()?;

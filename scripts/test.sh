@@ -8,8 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== set-up: npm packages (tests/package-lock.json)"
+# `npm install --no-save` installs exactly the locked versions. (`npm ci` refuses this
+# lock file: Hardhat's EDR lists optional binaries for other platforms that the registry
+# here does not serve, so the lock cannot record them.)
 if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
-  (cd tests && npm ci --no-audit --no-fund)
+  (cd tests && npm install --no-save --no-audit --no-fund)
 fi
 echo "== set-up: Python packages (tests/py/requirements.txt)"
 if ! python3 -c "import web3, pytest" >/dev/null 2>&1; then

@@ -1,0 +1,234 @@
+//! Pre-signed load: EIP-1559 BTM and ERC-20 transfers from many senders, submitted over
+//! `eth_sendRawTransaction` with bounded concurrency or in JSON-RPC batches.
+
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, hex};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use anyhow::Context;
+use futures::{StreamExt, stream};
+use jsonrpsee::{
+    core::{client::ClientT, params::BatchRequestBuilder},
+    http_client::{HttpClient, HttpClientBuilder},
+    rpc_params,
+};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// An HTTP JSON-RPC client sized for load.
+pub(crate) fn client(url: &str) -> anyhow::Result<HttpClient> {
+    Ok(HttpClientBuilder::default()
+        .max_concurrent_requests(1024)
+        .request_timeout(Duration::from_secs(120))
+        .max_request_size(64 * 1024 * 1024)
+        .max_response_size(64 * 1024 * 1024)
+        .build(url)?)
+}
+
+pub(crate) fn quantity(v: &Value) -> anyhow::Result<u64> {
+    let s = v.as_str().context("expected a hex quantity")?;
+    Ok(u64::from_str_radix(s.trim_start_matches("0x"), 16)?)
+}
+
+/// What each transaction does.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Kind {
+    /// 1 wei of BTM/ETH to the next sender.
+    Native,
+    /// 1 token unit of the ERC-20 at this address to the next sender.
+    Erc20(Address),
+}
+
+/// `transfer(to, amount)` calldata.
+pub(crate) fn transfer_calldata(to: Address, amount: U256) -> Bytes {
+    let mut data = vec![0xa9, 0x05, 0x9c, 0xbb];
+    data.extend_from_slice(B256::left_padding_from(to.as_slice()).as_slice());
+    data.extend_from_slice(&amount.to_be_bytes::<32>());
+    data.into()
+}
+
+/// Signs one EIP-1559 transaction.
+/// maxFeePerGas of every benchmark transaction (100 gwei; tip 1 gwei).
+pub(crate) const MAX_FEE: u128 = 100_000_000_000;
+
+pub(crate) fn sign(
+    key: &PrivateKeySigner,
+    chain_id: u64,
+    nonce: u64,
+    to: TxKind,
+    value: U256,
+    input: Bytes,
+    gas: u64,
+) -> Bytes {
+    let tx = TxEip1559 {
+        chain_id,
+        nonce,
+        gas_limit: gas,
+        max_fee_per_gas: MAX_FEE,
+        max_priority_fee_per_gas: 1_000_000_000,
+        to,
+        value,
+        access_list: Default::default(),
+        input,
+    };
+    let sig = key
+        .sign_hash_sync(&tx.signature_hash())
+        .expect("signing works");
+    TxEnvelope::from(tx.into_signed(sig)).encoded_2718().into()
+}
+
+/// Pre-signs `per_sender` transactions for every sender (round-robin order), starting at
+/// `nonces`, on all cores. Returns the raw transactions and the signing rate (tx/s).
+pub(crate) fn presign(
+    keys: &[PrivateKeySigner],
+    nonces: &[u64],
+    per_sender: usize,
+    kind: Kind,
+    chain_id: u64,
+) -> (Vec<Bytes>, f64) {
+    let started = Instant::now();
+    let k = keys.len();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread: Vec<Vec<(usize, Bytes)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    let mut out = Vec::new();
+                    for j in (t..k * per_sender).step_by(threads) {
+                        let (round, i) = (j / k, j % k);
+                        let to = keys[(i + 1) % k].address();
+                        let nonce = nonces[i] + round as u64;
+                        let raw = match kind {
+                            Kind::Native => sign(
+                                &keys[i],
+                                chain_id,
+                                nonce,
+                                TxKind::Call(to),
+                                U256::from(1),
+                                Bytes::new(),
+                                21_000,
+                            ),
+                            Kind::Erc20(token) => sign(
+                                &keys[i],
+                                chain_id,
+                                nonce,
+                                TxKind::Call(token),
+                                U256::ZERO,
+                                transfer_calldata(to, U256::from(1)),
+                                60_000,
+                            ),
+                        };
+                        out.push((j, raw));
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("signer thread"))
+            .collect()
+    });
+    let mut all: Vec<(usize, Bytes)> = per_thread.into_iter().flatten().collect();
+    all.sort_by_key(|(j, _)| *j);
+    let rate = all.len() as f64 / started.elapsed().as_secs_f64();
+    (all.into_iter().map(|(_, r)| r).collect(), rate)
+}
+
+/// Current nonces (`pending`) of all senders, in one batch.
+pub(crate) async fn nonces(
+    client: &HttpClient,
+    addrs: &[Address],
+    tag: &str,
+) -> anyhow::Result<Vec<u64>> {
+    let mut out = Vec::with_capacity(addrs.len());
+    for chunk in addrs.chunks(100) {
+        let mut batch = BatchRequestBuilder::new();
+        for a in chunk {
+            batch.insert("eth_getTransactionCount", rpc_params![a, tag])?;
+        }
+        let res = client.batch_request::<Value>(batch).await?;
+        for r in res.into_iter() {
+            out.push(quantity(&r.map_err(|e| anyhow::anyhow!("{e:?}"))?)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Submits `raws` with at most `concurrency` requests in flight (or in batches of
+/// `batch` when set). Returns seconds taken and the number of errors.
+pub(crate) async fn submit(
+    client: &HttpClient,
+    raws: &[Bytes],
+    concurrency: usize,
+    batch: Option<usize>,
+) -> anyhow::Result<(f64, usize)> {
+    let started = Instant::now();
+    let mut errors = 0usize;
+    match batch {
+        None => {
+            let results: Vec<bool> = stream::iter(raws.iter())
+                .map(|raw| async move {
+                    client
+                        .request::<Value, _>(
+                            "eth_sendRawTransaction",
+                            rpc_params![hex::encode_prefixed(raw)],
+                        )
+                        .await
+                        .is_ok()
+                })
+                .buffer_unordered(concurrency)
+                .collect()
+                .await;
+            errors += results.iter().filter(|ok| !**ok).count();
+        }
+        Some(size) => {
+            let results: Vec<usize> = stream::iter(raws.chunks(size))
+                .map(|chunk| async move {
+                    let mut b = BatchRequestBuilder::new();
+                    for raw in chunk {
+                        b.insert(
+                            "eth_sendRawTransaction",
+                            rpc_params![hex::encode_prefixed(raw)],
+                        )
+                        .expect("params serialize");
+                    }
+                    match client.batch_request::<Value>(b).await {
+                        Ok(res) => res.into_iter().filter(|r| r.is_err()).count(),
+                        Err(_) => chunk.len(),
+                    }
+                })
+                .buffer_unordered(concurrency.div_ceil(size).max(2))
+                .collect()
+                .await;
+            errors += results.iter().sum::<usize>();
+        }
+    }
+    Ok((started.elapsed().as_secs_f64(), errors))
+}
+
+/// Waits until every sender's `latest` nonce reaches its target.
+pub(crate) async fn wait_mined(
+    client: &HttpClient,
+    addrs: &[Address],
+    targets: &[u64],
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let now = nonces(client, addrs, "latest").await?;
+        if now.iter().zip(targets).all(|(n, t)| n >= t) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            let short: u64 = now
+                .iter()
+                .zip(targets)
+                .map(|(n, t)| t.saturating_sub(*n))
+                .sum();
+            anyhow::bail!("{short} transactions not mined within {timeout:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

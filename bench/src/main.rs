@@ -1,0 +1,106 @@
+//! `bytom2-bench`: measures bytom2 and Foundry's anvil on the same machine in the same run
+//! and prints ratios (issue #4). Benchmarks report; they never fail on a number.
+//!
+//! Phases: end-to-end throughput (BTM and ERC-20 transfers, single requests and batches),
+//! inclusion latency at half capacity, the read path (64 concurrent clients), peak memory
+//! and data size, start-up time. Run through `bench/run.sh`.
+
+mod load;
+mod nodes;
+mod phases;
+mod report;
+
+use alloy_signer_local::{MnemonicBuilder, PrivateKeySigner, coins_bip39::English};
+use anyhow::Context;
+use bytom2_chainspec::{ChainSpec, DEV_MNEMONIC, GenesisAccount};
+use clap::Parser;
+use std::path::PathBuf;
+
+/// Command line.
+#[derive(Debug, Parser)]
+struct Args {
+    /// The bytom2 binary (build it with --release).
+    #[arg(long, default_value = "target/release/bytom2")]
+    bytom2: PathBuf,
+    /// The anvil binary (npm @foundry-rs/anvil-linux-amd64, pinned in tests/package.json).
+    #[arg(
+        long,
+        default_value = "tests/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
+    )]
+    anvil: PathBuf,
+    /// Transactions per throughput workload.
+    #[arg(long, default_value_t = 20_000)]
+    txs: usize,
+    /// Distinct senders.
+    #[arg(long, default_value_t = 200)]
+    senders: usize,
+    /// Requests in flight while submitting.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Block gas limit of both nodes (high enough that neither is capped).
+    #[arg(long, default_value_t = 2_000_000_000)]
+    gas_limit: u64,
+    /// Seconds each read-path method is measured.
+    #[arg(long, default_value_t = 5)]
+    read_seconds: u64,
+    /// Where to write the markdown report.
+    #[arg(long, default_value = "bench/RESULTS.md")]
+    out: PathBuf,
+}
+
+fn keys(count: usize) -> anyhow::Result<Vec<PrivateKeySigner>> {
+    (0..count as u32)
+        .map(|i| {
+            MnemonicBuilder::<English>::default()
+                .phrase(DEV_MNEMONIC)
+                .index(i)?
+                .build()
+                .context("deriving a key")
+        })
+        .collect()
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let keys = keys(args.senders)?;
+    let mut spec = ChainSpec::dev();
+    spec.genesis.gas_limit = args.gas_limit;
+    let btm = alloy_primitives::U256::from(1_000_000u64)
+        * alloy_primitives::U256::from(10u64).pow(alloy_primitives::U256::from(18));
+    for k in &keys {
+        spec.genesis
+            .alloc
+            .insert(k.address(), GenesisAccount::with_balance(btm));
+    }
+    let dir = tempfile::tempdir()?;
+    let spec_path = dir.path().join("bench-genesis.json");
+    std::fs::write(&spec_path, spec.to_json())?;
+    let ctx = phases::Ctx {
+        bytom2: args.bytom2.clone(),
+        anvil: args.anvil.clone(),
+        spec_path,
+        chain_id: spec.chain_id,
+        keys,
+        txs: args.txs,
+        concurrency: args.concurrency,
+        gas_limit: args.gas_limit,
+        read_seconds: args.read_seconds,
+        scratch: dir.path().to_path_buf(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let results = runtime.block_on(phases::run_all(&ctx))?;
+    let md = report::markdown(&args_summary(&args), &results);
+    println!("{md}");
+    std::fs::write(&args.out, md).with_context(|| format!("writing {}", args.out.display()))?;
+    eprintln!("wrote {}", args.out.display());
+    Ok(())
+}
+
+fn args_summary(a: &Args) -> String {
+    format!(
+        "{} transactions per workload from {} senders, {} requests in flight, block gas limit {} on both nodes, `--block-time 1`",
+        a.txs, a.senders, a.concurrency, a.gas_limit
+    )
+}

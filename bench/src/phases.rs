@@ -1,0 +1,446 @@
+//! The measurement phases, run for each node in turn.
+
+use crate::{
+    load::{self, Kind},
+    nodes::NodeProc,
+};
+use alloy_primitives::{Address, Bytes, TxKind, U256, hex, keccak256};
+use alloy_signer_local::PrivateKeySigner;
+use anyhow::Context;
+use futures::{StreamExt, stream};
+use jsonrpsee::{core::client::ClientT, http_client::HttpClient, rpc_params};
+use serde_json::{Value, json};
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+/// Everything the phases need.
+#[derive(Debug)]
+pub(crate) struct Ctx {
+    pub(crate) bytom2: PathBuf,
+    pub(crate) anvil: PathBuf,
+    pub(crate) spec_path: PathBuf,
+    pub(crate) chain_id: u64,
+    pub(crate) keys: Vec<PrivateKeySigner>,
+    pub(crate) txs: usize,
+    pub(crate) concurrency: usize,
+    pub(crate) gas_limit: u64,
+    pub(crate) read_seconds: u64,
+    pub(crate) scratch: PathBuf,
+}
+
+/// One throughput run.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Throughput {
+    pub(crate) txs: usize,
+    pub(crate) submit_s: f64,
+    pub(crate) mined_s: f64,
+    pub(crate) errors: usize,
+    pub(crate) sign_rate: f64,
+}
+
+impl Throughput {
+    pub(crate) fn submitted_tps(&self) -> f64 {
+        self.txs as f64 / self.submit_s
+    }
+    pub(crate) fn mined_tps(&self) -> f64 {
+        self.txs as f64 / self.mined_s
+    }
+}
+
+/// Everything measured on one node.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NodeResults {
+    pub(crate) name: &'static str,
+    pub(crate) startup_s: f64,
+    pub(crate) generator_rps: f64,
+    pub(crate) btm: Throughput,
+    pub(crate) btm_batch: Throughput,
+    pub(crate) erc20: Throughput,
+    pub(crate) latency_offered_tps: f64,
+    pub(crate) latency_p50_ms: f64,
+    pub(crate) latency_p99_ms: f64,
+    pub(crate) reads: Vec<(&'static str, f64)>,
+    pub(crate) peak_rss_mib: f64,
+    pub(crate) data_mib: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Which {
+    Bytom2,
+    Anvil,
+}
+
+fn start(
+    ctx: &Ctx,
+    which: Which,
+    block_time: Option<f64>,
+    tag: &str,
+) -> anyhow::Result<(NodeProc, PathBuf)> {
+    let datadir = ctx.scratch.join(format!("bytom2-{tag}"));
+    let node = match which {
+        Which::Bytom2 => NodeProc::bytom2(
+            &ctx.bytom2,
+            &ctx.spec_path,
+            &datadir,
+            ctx.gas_limit,
+            block_time,
+        )?,
+        Which::Anvil => NodeProc::anvil(&ctx.anvil, ctx.keys.len(), ctx.gas_limit, block_time)?,
+    };
+    Ok((node, datadir))
+}
+
+fn chain_id(ctx: &Ctx, which: Which) -> u64 {
+    match which {
+        Which::Bytom2 => ctx.chain_id,
+        Which::Anvil => 31337,
+    }
+}
+
+async fn receipt(client: &HttpClient, hash: &str) -> anyhow::Result<Value> {
+    for _ in 0..6000 {
+        let r: Value = client
+            .request("eth_getTransactionReceipt", rpc_params![hash])
+            .await?;
+        if !r.is_null() {
+            return Ok(r);
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    anyhow::bail!("no receipt for {hash}")
+}
+
+async fn send(client: &HttpClient, raw: &Bytes) -> anyhow::Result<String> {
+    Ok(client
+        .request(
+            "eth_sendRawTransaction",
+            rpc_params![hex::encode_prefixed(raw)],
+        )
+        .await?)
+}
+
+/// Deploys the OpenZeppelin test token from key 0 and gives every sender some.
+async fn setup_token(
+    ctx: &Ctx,
+    client: &HttpClient,
+    chain_id: u64,
+    distribute: bool,
+) -> anyhow::Result<Address> {
+    let artifact: Value =
+        serde_json::from_str(include_str!("../../contracts/artifacts/TestToken.json"))?;
+    let mut code = hex::decode(artifact["bytecode"].as_str().context("bytecode")?)?;
+    code.extend_from_slice(&U256::from(10u64).pow(U256::from(30)).to_be_bytes::<32>());
+    let me = ctx.keys[0].address();
+    let nonce = load::nonces(client, &[me], "pending").await?[0];
+    let raw = load::sign(
+        &ctx.keys[0],
+        chain_id,
+        nonce,
+        TxKind::Create,
+        U256::ZERO,
+        code.into(),
+        3_000_000,
+    );
+    let hash = send(client, &raw).await?;
+    let r = receipt(client, &hash).await?;
+    let token: Address = serde_json::from_value(r["contractAddress"].clone())?;
+    if distribute {
+        let raws: Vec<Bytes> = ctx.keys[1..]
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let data =
+                    load::transfer_calldata(k.address(), U256::from(10u64).pow(U256::from(24)));
+                load::sign(
+                    &ctx.keys[0],
+                    chain_id,
+                    nonce + 1 + i as u64,
+                    TxKind::Call(token),
+                    U256::ZERO,
+                    data,
+                    100_000,
+                )
+            })
+            .collect();
+        load::submit(client, &raws, 16, None).await?;
+        load::wait_mined(
+            client,
+            &[me],
+            &[nonce + ctx.keys.len() as u64],
+            Duration::from_secs(120),
+        )
+        .await?;
+    }
+    Ok(token)
+}
+
+async fn throughput(
+    ctx: &Ctx,
+    client: &HttpClient,
+    chain_id: u64,
+    kind: Kind,
+    batch: Option<usize>,
+) -> anyhow::Result<Throughput> {
+    let addrs: Vec<Address> = ctx.keys.iter().map(|k| k.address()).collect();
+    let start = load::nonces(client, &addrs, "pending").await?;
+    let per_sender = ctx.txs / ctx.keys.len();
+    let (raws, sign_rate) = load::presign(&ctx.keys, &start, per_sender, kind, chain_id);
+    let targets: Vec<u64> = start.iter().map(|n| n + per_sender as u64).collect();
+    let t0 = Instant::now();
+    let (submit_s, errors) = load::submit(client, &raws, ctx.concurrency, batch).await?;
+    load::wait_mined(client, &addrs, &targets, Duration::from_secs(600)).await?;
+    Ok(Throughput {
+        txs: raws.len(),
+        submit_s,
+        mined_s: t0.elapsed().as_secs_f64(),
+        errors,
+        sign_rate,
+    })
+}
+
+/// Submits at a steady `rate` for `secs`; returns (p50, p99) inclusion latency in ms.
+async fn latency(
+    ctx: &Ctx,
+    client: &HttpClient,
+    chain_id: u64,
+    rate: f64,
+    secs: f64,
+) -> anyhow::Result<(f64, f64)> {
+    let addrs: Vec<Address> = ctx.keys.iter().map(|k| k.address()).collect();
+    let start = load::nonces(client, &addrs, "pending").await?;
+    let count = ((rate * secs) as usize).clamp(ctx.keys.len(), 20_000);
+    let per_sender = count.div_ceil(ctx.keys.len());
+    let (raws, _) = load::presign(&ctx.keys, &start, per_sender, Kind::Native, chain_id);
+    let hashes: Vec<String> = raws
+        .iter()
+        .map(|r| format!("{:#x}", keccak256(r)))
+        .collect();
+    let seen: Arc<tokio::sync::Mutex<HashMap<String, Instant>>> = Arc::default();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let (client, seen, done) = (client.clone(), seen.clone(), done.clone());
+        tokio::spawn(async move {
+            let mut next: u64 = load::quantity(
+                &client
+                    .request::<Value, _>("eth_blockNumber", rpc_params![])
+                    .await?,
+            )? + 1;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let head = load::quantity(
+                    &client
+                        .request::<Value, _>("eth_blockNumber", rpc_params![])
+                        .await?,
+                )?;
+                while next <= head {
+                    let block: Value = client
+                        .request(
+                            "eth_getBlockByNumber",
+                            rpc_params![format!("{next:#x}"), false],
+                        )
+                        .await?;
+                    let now = Instant::now();
+                    let mut seen = seen.lock().await;
+                    for h in block["transactions"].as_array().into_iter().flatten() {
+                        if let Some(h) = h.as_str() {
+                            seen.entry(h.to_string()).or_insert(now);
+                        }
+                    }
+                    next += 1;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            anyhow::Ok(())
+        })
+    };
+    let t0 = Instant::now();
+    let submitted: Vec<Instant> = stream::iter(raws.iter().enumerate())
+        .map(|(i, raw)| async move {
+            let at = t0 + Duration::from_secs_f64(i as f64 / rate);
+            tokio::time::sleep_until(at.into()).await;
+            let sent = Instant::now();
+            let _ = send(client, raw).await;
+            sent
+        })
+        .buffered(4096)
+        .collect()
+        .await;
+    let targets: Vec<u64> = start.iter().map(|n| n + per_sender as u64).collect();
+    load::wait_mined(client, &addrs, &targets, Duration::from_secs(300)).await?;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    watcher.await??;
+    let seen = seen.lock().await;
+    let mut lat: Vec<f64> = hashes
+        .iter()
+        .zip(&submitted)
+        .filter_map(|(h, s)| {
+            seen.get(h)
+                .map(|t| t.saturating_duration_since(*s).as_secs_f64() * 1000.0)
+        })
+        .collect();
+    lat.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 - 1.0) * p) as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    Ok((pct(0.5), pct(0.99)))
+}
+
+async fn read_path(
+    ctx: &Ctx,
+    client: &HttpClient,
+    chain_id: u64,
+) -> anyhow::Result<Vec<(&'static str, f64)>> {
+    let token = setup_token(ctx, client, chain_id, false).await?;
+    let me = ctx.keys[0].address();
+    // 1,000 blocks, each with one Transfer log.
+    let nonce = load::nonces(client, &[me], "pending").await?[0];
+    for i in 0..1000u64 {
+        let to = ctx.keys[1 + (i as usize % (ctx.keys.len() - 1))].address();
+        let raw = load::sign(
+            &ctx.keys[0],
+            chain_id,
+            nonce + i,
+            TxKind::Call(token),
+            U256::ZERO,
+            load::transfer_calldata(to, U256::from(1)),
+            100_000,
+        );
+        let hash = send(client, &raw).await?;
+        receipt(client, &hash).await?;
+    }
+    let head = load::quantity(
+        &client
+            .request::<Value, _>("eth_blockNumber", rpc_params![])
+            .await?,
+    )?;
+    let transfer_topic = format!("{:#x}", keccak256("Transfer(address,address,uint256)"));
+    let mut calldata = vec![0x70, 0xa0, 0x82, 0x31];
+    calldata.extend_from_slice(alloy_primitives::B256::left_padding_from(me.as_slice()).as_slice());
+    let requests: Vec<(&'static str, &'static str, Value)> = vec![
+        ("eth_getBalance", "eth_getBalance", json!([me, "latest"])),
+        (
+            "eth_call balanceOf",
+            "eth_call",
+            json!([{ "to": token, "data": hex::encode_prefixed(&calldata) }, "latest"]),
+        ),
+        (
+            "eth_getLogs (1,000 blocks)",
+            "eth_getLogs",
+            json!([{ "fromBlock": format!("{:#x}", head.saturating_sub(999)), "toBlock": format!("{head:#x}"), "address": token, "topics": [transfer_topic] }]),
+        ),
+    ];
+    let mut out = Vec::new();
+    for (label, method, params) in requests {
+        let deadline = Instant::now() + Duration::from_secs(ctx.read_seconds);
+        let t0 = Instant::now();
+        let counts: Vec<usize> = stream::iter(0..64)
+            .map(|_| {
+                let params = params.clone();
+                async move {
+                    let mut n = 0usize;
+                    while Instant::now() < deadline {
+                        let mut p = jsonrpsee::core::params::ArrayParams::new();
+                        for v in params.as_array().into_iter().flatten() {
+                            p.insert(v).expect("JSON values serialize");
+                        }
+                        if client.request::<Value, _>(method, p).await.is_ok() {
+                            n += 1;
+                        }
+                    }
+                    n
+                }
+            })
+            .buffer_unordered(64)
+            .collect()
+            .await;
+        out.push((
+            label,
+            counts.iter().sum::<usize>() as f64 / t0.elapsed().as_secs_f64(),
+        ));
+    }
+    Ok(out)
+}
+
+async fn generator_rate(client: &HttpClient) -> f64 {
+    let t0 = Instant::now();
+    let n = 20_000usize;
+    let ok: usize = stream::iter(0..n)
+        .map(|_| async {
+            client
+                .request::<Value, _>("eth_chainId", rpc_params![])
+                .await
+                .is_ok() as usize
+        })
+        .buffer_unordered(64)
+        .collect::<Vec<_>>()
+        .await
+        .iter()
+        .sum();
+    ok as f64 / t0.elapsed().as_secs_f64()
+}
+
+fn dir_mib(path: &std::path::Path) -> Option<f64> {
+    let mut total = 0u64;
+    for e in std::fs::read_dir(path).ok()? {
+        total += e.ok()?.metadata().ok()?.len();
+    }
+    Some(total as f64 / (1024.0 * 1024.0))
+}
+
+async fn run_node(ctx: &Ctx, which: Which) -> anyhow::Result<NodeResults> {
+    let id = chain_id(ctx, which);
+    // Run 1: interval mining, throughput and latency, memory.
+    let (node, datadir) = start(ctx, which, Some(1.0), "tp")?;
+    let mut r = NodeResults {
+        name: node.name,
+        startup_s: node.startup,
+        ..Default::default()
+    };
+    eprintln!("[{}] started in {:.3} s", node.name, node.startup);
+    let client = load::client(&node.url)?;
+    r.generator_rps = generator_rate(&client).await;
+    let token = setup_token(ctx, &client, id, true).await?;
+    r.btm = throughput(ctx, &client, id, Kind::Native, None).await?;
+    eprintln!("[{}] BTM: {:.0} tx/s mined", node.name, r.btm.mined_tps());
+    r.erc20 = throughput(ctx, &client, id, Kind::Erc20(token), None).await?;
+    eprintln!(
+        "[{}] ERC-20: {:.0} tx/s mined",
+        node.name,
+        r.erc20.mined_tps()
+    );
+    r.btm_batch = throughput(ctx, &client, id, Kind::Native, Some(100)).await?;
+    eprintln!(
+        "[{}] BTM batched: {:.0} tx/s mined",
+        node.name,
+        r.btm_batch.mined_tps()
+    );
+    r.latency_offered_tps = (r.btm.mined_tps() / 2.0).max(1.0);
+    let (p50, p99) = latency(ctx, &client, id, r.latency_offered_tps, 10.0).await?;
+    (r.latency_p50_ms, r.latency_p99_ms) = (p50, p99);
+    eprintln!("[{}] latency p50 {p50:.0} ms p99 {p99:.0} ms", node.name);
+    r.peak_rss_mib = node.peak_rss_mib();
+    node.stop();
+    if which == Which::Bytom2 {
+        r.data_mib = dir_mib(&datadir);
+    }
+    // Run 2: automine, read path over 1,000 blocks.
+    let (node, _) = start(ctx, which, None, "read")?;
+    let client = load::client(&node.url)?;
+    r.reads = read_path(ctx, &client, id).await?;
+    node.stop();
+    Ok(r)
+}
+
+/// Both nodes, bytom2 first.
+pub(crate) async fn run_all(ctx: &Ctx) -> anyhow::Result<Vec<NodeResults>> {
+    Ok(vec![
+        run_node(ctx, Which::Bytom2).await?,
+        run_node(ctx, Which::Anvil).await?,
+    ])
+}

@@ -3,15 +3,15 @@
 
 use crate::{
     BlockHashes, BlockState, ExecError, ExecuteTxError, RecoveredTx, Settlement, TxError,
+    roots::{self, RootsWorker},
     settlement::{settle, settlement_id},
 };
 use alloy_consensus::{
-    EMPTY_OMMER_ROOT_HASH, Header, Receipt, ReceiptEnvelope, Transaction, TxEnvelope,
+    EMPTY_OMMER_ROOT_HASH, Header, Receipt, ReceiptEnvelope, Transaction,
     constants::EMPTY_WITHDRAWALS,
-    proofs::{calculate_receipt_root, calculate_transaction_root},
 };
 use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
-use alloy_primitives::{Address, B256, Bloom, Bytes, I256, U256, keccak256};
+use alloy_primitives::{Address, B256, Bytes, I256, U256, keccak256};
 use bytom2_chainspec::ChainSpec;
 use bytom2_utxo::{AssetId, LtHash, StateChanges, StateView};
 use revm::{
@@ -124,6 +124,28 @@ impl ExecutedTx {
     }
 }
 
+/// What [`BlockExecutor::execute`] reports of an included transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxSummary {
+    /// Its hash.
+    pub hash: B256,
+    /// Gas it used.
+    pub gas_used: u64,
+    /// Whether it succeeded.
+    pub success: bool,
+}
+
+/// An included transaction before the block is finished (its receipt is with the roots
+/// worker).
+#[derive(Debug)]
+struct PendingTx {
+    tx: RecoveredTx,
+    gas_used: u64,
+    effective_gas_price: u128,
+    contract_address: Option<Address>,
+    output: Bytes,
+}
+
 /// A block that has been executed and settled, ready to commit.
 #[derive(Debug, Clone)]
 pub struct ExecutedBlock {
@@ -156,7 +178,8 @@ type BlockEvm<V, H> = Evm<
 pub struct BlockExecutor<V: StateView, H: BlockHashes> {
     attrs: BlockAttributes,
     evm: BlockEvm<V, H>,
-    executed: Vec<ExecutedTx>,
+    executed: Vec<PendingTx>,
+    roots: Option<RootsWorker>,
     cumulative_gas: u64,
     burned: U256,
 }
@@ -175,6 +198,7 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             attrs,
             evm,
             executed: Vec::new(),
+            roots: None,
             cumulative_gas: 0,
             burned: U256::ZERO,
         }
@@ -190,9 +214,9 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
         self.cumulative_gas
     }
 
-    /// Transactions included so far.
-    pub fn executed(&self) -> &[ExecutedTx] {
-        &self.executed
+    /// Number of transactions included so far.
+    pub fn executed_count(&self) -> usize {
+        self.executed.len()
     }
 
     /// The state as the next transaction would see it.
@@ -208,7 +232,7 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
     /// Runs `tx`. On success it is part of the block (reverted or halted executions are
     /// included too: they pay for their gas and bump the nonce). An invalid transaction
     /// leaves the block as it was.
-    pub fn execute(&mut self, tx: RecoveredTx) -> Result<&ExecutedTx, ExecuteTxError> {
+    pub fn execute(&mut self, tx: RecoveredTx) -> Result<TxSummary, ExecuteTxError> {
         let gas_limit = tx.tx.gas_limit();
         if gas_limit > self.attrs.gas_limit {
             return Err(TxError::GasLimitExceeded.into());
@@ -256,17 +280,25 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             logs: exec.into_logs(),
         };
         let effective_gas_price = tx.effective_gas_price(self.attrs.base_fee);
-        let receipt = ReceiptEnvelope::from_typed(tx.tx.tx_type(), receipt.with_bloom());
         tracing::debug!(target: "evm::executor", hash = %tx.hash, gas_used, success, "executed transaction");
-        self.executed.push(ExecutedTx {
-            tx,
+        self.roots.get_or_insert_with(RootsWorker::spawn).push(
+            tx.tx.clone(),
+            tx.tx.tx_type(),
             receipt,
+        );
+        let summary = TxSummary {
+            hash: tx.hash,
+            gas_used,
+            success,
+        };
+        self.executed.push(PendingTx {
+            tx,
             gas_used,
             effective_gas_price,
             contract_address,
             output,
         });
-        Ok(self.executed.last().expect("just pushed"))
+        Ok(summary)
     }
 
     /// Settles the block and builds its header.
@@ -275,6 +307,7 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             attrs,
             evm,
             executed,
+            roots,
             cumulative_gas,
             burned,
         } = self;
@@ -304,25 +337,27 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
         let mut commitment = state.cache.base().commitment()?;
         let changes = state.cache.into_changes();
 
-        // The commitment and the two tries are independent: build them side by side.
-        let (transactions_root, (receipts_root, logs_bloom)) = std::thread::scope(|s| {
-            let hashing = s.spawn(|| commitment.apply(&changes));
-            let tx_root = s.spawn(|| {
-                let envelopes: Vec<&TxEnvelope> = executed.iter().map(|e| &e.tx.tx).collect();
-                calculate_transaction_root(&envelopes)
-            });
-            let receipts: Vec<&ReceiptEnvelope> = executed.iter().map(|e| &e.receipt).collect();
-            let mut logs_bloom = Bloom::ZERO;
-            for r in &receipts {
-                logs_bloom |= *r.logs_bloom();
-            }
-            let receipts_root = calculate_receipt_root(&receipts);
-            hashing.join().expect("commitment hashing does not panic");
-            (
-                tx_root.join().expect("root hashing does not panic"),
-                (receipts_root, logs_bloom),
-            )
-        });
+        // The tries were built while the transactions ran; only the commitment is left.
+        let roots = roots.map_or_else(roots::empty, RootsWorker::finish);
+        commitment.apply(&changes);
+        let roots::Roots {
+            transactions_root,
+            receipts_root,
+            logs_bloom,
+            receipts,
+        } = roots;
+        let executed: Vec<ExecutedTx> = executed
+            .into_iter()
+            .zip(receipts)
+            .map(|(p, receipt)| ExecutedTx {
+                tx: p.tx,
+                receipt,
+                gas_used: p.gas_used,
+                effective_gas_price: p.effective_gas_price,
+                contract_address: p.contract_address,
+                output: p.output,
+            })
+            .collect();
         let header = Header {
             parent_hash: attrs.parent_hash,
             ommers_hash: EMPTY_OMMER_ROOT_HASH,

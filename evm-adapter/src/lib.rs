@@ -46,12 +46,15 @@ mod db;
 mod error;
 mod executor;
 mod genesis;
+mod roots;
 mod settlement;
 mod tx_env;
 
 pub use db::{BlockHashes, BlockState, DbError};
 pub use error::{ExecError, ExecuteTxError, TxError};
-pub use executor::{BlockAttributes, BlockExecutor, ExecutedBlock, ExecutedTx, SPEC_ID, cfg_env};
+pub use executor::{
+    BlockAttributes, BlockExecutor, ExecutedBlock, ExecutedTx, SPEC_ID, TxSummary, cfg_env,
+};
 pub use genesis::{GenesisBlock, genesis_block, genesis_id};
 pub use settlement::{Settlement, settlement_id};
 pub use tx_env::RecoveredTx;

@@ -9,5 +9,5 @@ cd "$(dirname "$0")/.."
 if [ ! -x tests/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil ]; then
   (cd tests && npm install --no-save --no-audit --no-fund)
 fi
-cargo build --release --locked -p bytom2-node --bin bytom2 -p bytom2-bench
+cargo build --release --locked -p bytom2-node -p bytom2-bench --bins
 exec target/release/bytom2-bench "$@"

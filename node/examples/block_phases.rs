@@ -15,12 +15,22 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let chain = Chain::open(dir.path(), w.spec.clone()).unwrap();
     let mut nonces = vec![0u64; 1_000];
-    for round in 0..5 {
-        let txs: Vec<RecoveredTx> =
+    // Sign everything first, so that a profiler started later (`perf record -D`) sees
+    // only block work.
+    let rounds = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
+    let blocks: Vec<Vec<RecoveredTx>> = (0..rounds)
+        .map(|_| {
             RecoveredTx::recover_all(w.transfers(&mut nonces, 10_000, true, 10u128.pow(12)))
                 .into_iter()
                 .map(|r| r.unwrap())
-                .collect();
+                .collect()
+        })
+        .collect();
+    println!("signed");
+    for (round, txs) in blocks.into_iter().enumerate() {
         let head = chain.head();
         let attrs = chain.next_attributes(head.header.timestamp + 1, Address::ZERO);
         let t0 = Instant::now();

@@ -71,6 +71,12 @@ pub trait EthBackend: Send + Sync + 'static {
     /// A committed block by number.
     fn block_by_number(&self, number: u64) -> Result<Option<Arc<BlockData>>, String>;
 
+    /// The bloom of a committed block's logs, read without loading the block. The default
+    /// loads the block; a store that keeps headers apart should answer from the header.
+    fn logs_bloom(&self, number: u64) -> Result<Option<alloy_primitives::Bloom>, String> {
+        Ok(self.block_by_number(number)?.map(|b| b.header.logs_bloom))
+    }
+
     /// The number of a committed block by hash.
     fn block_number_by_hash(&self, hash: B256) -> Result<Option<u64>, String>;
 

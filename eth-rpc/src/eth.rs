@@ -29,7 +29,7 @@ pub(crate) trait EthRpc {
     fn accounts(&self) -> RpcResult<Vec<Address>>;
 
     /// `eth_blockNumber`.
-    #[method(name = "blockNumber", blocking)]
+    #[method(name = "blockNumber")]
     fn block_number(&self) -> RpcResult<U64>;
 
     /// `eth_getBlockByNumber`.
@@ -89,20 +89,20 @@ pub(crate) trait EthRpc {
     fn block_receipts(&self, block: BlockId) -> RpcResult<Option<Vec<TransactionReceipt>>>;
 
     /// `eth_getBalance`: the sum of the address's BTM outputs at that block.
-    #[method(name = "getBalance", blocking)]
+    #[method(name = "getBalance")]
     fn balance(&self, address: Address, block: Option<BlockId>) -> RpcResult<U256>;
 
     /// `eth_getCode`.
-    #[method(name = "getCode", blocking)]
+    #[method(name = "getCode")]
     fn code(&self, address: Address, block: Option<BlockId>) -> RpcResult<Bytes>;
 
     /// `eth_getStorageAt`.
-    #[method(name = "getStorageAt", blocking)]
+    #[method(name = "getStorageAt")]
     fn storage_at(&self, address: Address, slot: U256, block: Option<BlockId>) -> RpcResult<B256>;
 
     /// `eth_getTransactionCount`: `pending` counts the sender's contiguous mempool
     /// transactions.
-    #[method(name = "getTransactionCount", blocking)]
+    #[method(name = "getTransactionCount")]
     fn transaction_count(&self, address: Address, block: Option<BlockId>) -> RpcResult<U64>;
 
     /// `eth_sendRawTransaction`.

@@ -106,6 +106,12 @@ pub(crate) fn query_logs(ctx: &EthCtx, filter: &Filter, start: Option<u64>) -> R
     }
     let mut out = Vec::new();
     for n in from..=to {
+        // Skip blocks whose header bloom rules the filter out before loading them.
+        match ctx.backend.logs_bloom(n).map_err(server_error)? {
+            None => break,
+            Some(bloom) if !filter.matches_bloom(bloom) => continue,
+            Some(_) => {}
+        }
         let Some(block) = ctx.block(n)? else { break };
         out.extend(matching_logs(&block, filter));
         if out.len() > max_logs {

@@ -64,7 +64,42 @@ pub struct Node {
     stop: AtomicBool,
     blocks: broadcast::Sender<u64>,
     pending: broadcast::Sender<B256>,
-    cache: Mutex<HashMap<u64, Arc<BlockData>>>,
+    cache: Mutex<BlockCache>,
+}
+
+/// Recently read blocks, evicted oldest-inserted first once they hold more than
+/// [`BlockCache::MAX_WEIGHT`] transactions (plus one per block), so log scans over
+/// thousands of small blocks and reads of a few huge ones both stay bounded.
+#[derive(Debug, Default)]
+struct BlockCache {
+    blocks: HashMap<u64, Arc<BlockData>>,
+    order: std::collections::VecDeque<u64>,
+    weight: usize,
+}
+
+impl BlockCache {
+    const MAX_WEIGHT: usize = 200_000;
+
+    fn get(&self, number: u64) -> Option<Arc<BlockData>> {
+        self.blocks.get(&number).cloned()
+    }
+
+    fn insert(&mut self, number: u64, block: Arc<BlockData>) {
+        if self.blocks.contains_key(&number) {
+            return;
+        }
+        self.weight += 1 + block.transactions.len();
+        self.blocks.insert(number, block);
+        self.order.push_back(number);
+        while self.weight > Self::MAX_WEIGHT {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(b) = self.blocks.remove(&old) {
+                self.weight -= 1 + b.transactions.len();
+            }
+        }
+    }
 }
 
 fn now() -> u64 {
@@ -87,7 +122,7 @@ impl Node {
             stop: AtomicBool::new(false),
             blocks: broadcast::channel(1024).0,
             pending: broadcast::channel(16_384).0,
-            cache: Mutex::new(HashMap::default()),
+            cache: Mutex::new(BlockCache::default()),
         })
     }
 
@@ -198,8 +233,8 @@ impl Node {
     }
 
     fn load_block(&self, number: u64) -> Result<Option<Arc<BlockData>>, String> {
-        if let Some(b) = self.cache.lock().get(&number) {
-            return Ok(Some(b.clone()));
+        if let Some(b) = self.cache.lock().get(number) {
+            return Ok(Some(b));
         }
         let db = self.chain.db();
         let Some(header) = db.header(number).map_err(|e| e.to_string())? else {
@@ -234,11 +269,7 @@ impl Node {
             transactions,
             receipts,
         });
-        let mut cache = self.cache.lock();
-        if cache.len() > 512 {
-            cache.clear();
-        }
-        cache.insert(number, block.clone());
+        self.cache.lock().insert(number, block.clone());
         Ok(Some(block))
     }
 }
@@ -259,6 +290,14 @@ impl EthBackend for Node {
 
     fn block_by_number(&self, number: u64) -> Result<Option<Arc<BlockData>>, String> {
         self.load_block(number)
+    }
+
+    fn logs_bloom(&self, number: u64) -> Result<Option<alloy_primitives::Bloom>, String> {
+        if let Some(b) = self.cache.lock().get(number) {
+            return Ok(Some(b.header.logs_bloom));
+        }
+        let header = self.chain.db().header(number).map_err(|e| e.to_string())?;
+        Ok(header.map(|h| h.logs_bloom))
     }
 
     fn block_number_by_hash(&self, hash: B256) -> Result<Option<u64>, String> {

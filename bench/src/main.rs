@@ -43,6 +43,9 @@ struct Args {
     /// Seconds each read-path method is measured.
     #[arg(long, default_value_t = 5)]
     read_seconds: u64,
+    /// Only measure bytom2 (for profiling); no report is written.
+    #[arg(long)]
+    bytom2_only: bool,
     /// Where to write the markdown report.
     #[arg(long, default_value = "bench/RESULTS.md")]
     out: PathBuf,
@@ -90,6 +93,11 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    if args.bytom2_only {
+        let r = runtime.block_on(phases::run_bytom2(&ctx))?;
+        eprintln!("{r:#?}");
+        return Ok(());
+    }
     let results = runtime.block_on(phases::run_all(&ctx))?;
     let md = report::markdown(&args_summary(&args), &results);
     println!("{md}");

@@ -437,6 +437,11 @@ async fn run_node(ctx: &Ctx, which: Which) -> anyhow::Result<NodeResults> {
     Ok(r)
 }
 
+/// bytom2 alone.
+pub(crate) async fn run_bytom2(ctx: &Ctx) -> anyhow::Result<NodeResults> {
+    run_node(ctx, Which::Bytom2).await
+}
+
 /// Both nodes, bytom2 first.
 pub(crate) async fn run_all(ctx: &Ctx) -> anyhow::Result<Vec<NodeResults>> {
     Ok(vec![

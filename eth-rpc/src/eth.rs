@@ -106,7 +106,7 @@ pub(crate) trait EthRpc {
     fn transaction_count(&self, address: Address, block: Option<BlockId>) -> RpcResult<U64>;
 
     /// `eth_sendRawTransaction`.
-    #[method(name = "sendRawTransaction", blocking)]
+    #[method(name = "sendRawTransaction")]
     fn send_raw_transaction(&self, raw: Bytes) -> RpcResult<B256>;
 }
 

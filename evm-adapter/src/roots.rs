@@ -63,22 +63,28 @@ pub(crate) struct Roots {
 }
 
 /// The worker thread and its input.
+/// Items are handed over in batches of this many, so the worker is woken once per batch.
+const BATCH: usize = 256;
+
+type Item = (TxEnvelope, TxType, Receipt);
+
 #[derive(Debug)]
 pub(crate) struct RootsWorker {
-    input: Sender<(TxEnvelope, TxType, Receipt)>,
+    input: Sender<Vec<Item>>,
+    pending: Vec<Item>,
     handle: JoinHandle<Roots>,
 }
 
 impl RootsWorker {
     pub(crate) fn spawn() -> Self {
-        let (input, rx) = channel::<(TxEnvelope, TxType, Receipt)>();
+        let (input, rx) = channel::<Vec<Item>>();
         let handle = std::thread::Builder::new()
             .name("bytom2-roots".into())
             .spawn(move || {
                 let (mut txs, mut rcs) = (OrderedTrie::default(), OrderedTrie::default());
                 let mut logs_bloom = Bloom::ZERO;
                 let mut receipts = Vec::new();
-                for (tx, ty, receipt) in rx {
+                for (tx, ty, receipt) in rx.into_iter().flatten() {
                     txs.push(tx.encoded_2718());
                     let envelope = ReceiptEnvelope::from_typed(ty, receipt.with_bloom());
                     logs_bloom |= *envelope.logs_bloom();
@@ -93,16 +99,29 @@ impl RootsWorker {
                 }
             })
             .expect("spawning the roots thread");
-        Self { input, handle }
+        Self {
+            input,
+            pending: Vec::with_capacity(BATCH),
+            handle,
+        }
     }
 
-    pub(crate) fn push(&self, tx: TxEnvelope, ty: TxType, receipt: Receipt) {
+    pub(crate) fn push(&mut self, tx: TxEnvelope, ty: TxType, receipt: Receipt) {
+        self.pending.push((tx, ty, receipt));
+        if self.pending.len() == BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH));
         // The worker only stops when the sender is dropped; a send error means it
         // panicked, which `finish` reports.
-        let _ = self.input.send((tx, ty, receipt));
+        let _ = self.input.send(batch);
     }
 
-    pub(crate) fn finish(self) -> Roots {
+    pub(crate) fn finish(mut self) -> Roots {
+        self.flush();
         drop(self.input);
         self.handle.join().expect("the roots thread does not panic")
     }

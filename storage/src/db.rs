@@ -125,6 +125,10 @@ impl Database {
         }
 
         let mut builder = Environment::builder();
+        // Write-map: dirty pages are written straight into the memory map instead of being
+        // copied out with pwrite (as reth runs MDBX); with `SyncMode::Durable` every commit
+        // is still flushed before it returns.
+        builder.write_map();
         builder
             .set_max_dbs(Table::ALL.len() + 4)
             .set_max_readers(config.max_readers)

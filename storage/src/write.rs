@@ -253,7 +253,11 @@ impl Writer<'_> {
         self.put(Table::Receipts, &number, &buf)?;
         self.value = buf;
         let lookup = self.tables.get(Table::TxLookup);
-        for (index, hash) in block.tx_hashes.iter().enumerate() {
+        // Hashes are random: inserting them in key order visits each B-tree page once.
+        let mut sorted: Vec<(usize, &alloy_primitives::B256)> =
+            block.tx_hashes.iter().enumerate().collect();
+        sorted.sort_unstable_by_key(|(_, h)| **h);
+        for (index, hash) in sorted {
             let index = u32::try_from(index).expect("checked in BlockToCommit::check");
             let location = encode_tx_location(self.number, index);
             self.txn.put(lookup, hash, location, WriteFlags::empty())?;

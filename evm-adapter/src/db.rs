@@ -49,7 +49,9 @@ pub struct BlockState<V, H> {
     pub(crate) deltas: BTreeMap<(Address, AssetId), I256>,
     code: HashMap<B256, Bytecode>,
     /// Read cache of `cache.balance` (output totals): they do not change while the EVM
-    /// runs (its balance changes are deltas), so each is read from the base once.
+    /// runs (its balance changes are deltas), so each is read from the base once. Anything
+    /// that adds or spends outputs mid-block (native transactions) must call
+    /// [`BlockState::forget_outputs`] for the owners it touches.
     outputs: HashMap<(Address, AssetId), U256>,
     /// Read-through cache of `cache.account`, kept in step by [`Self::put_account`].
     accounts: HashMap<Address, Option<Account>>,
@@ -97,6 +99,11 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
             owner: address,
             asset,
         })
+    }
+
+    /// Drops the cached output total of `(owner, asset)` after its outputs changed.
+    pub fn forget_outputs(&mut self, owner: Address, asset: AssetId) {
+        self.outputs.remove(&(owner, asset));
     }
 
     fn output_balance(&mut self, address: Address, asset: AssetId) -> Result<U256, StateError> {
@@ -161,7 +168,12 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
 
     /// Applies the state a transaction left: balances become deltas, nonces, code and
     /// storage go into the overlay. Mirrors revm's `CacheDB::commit`.
-    pub fn commit_evm_state(&mut self, state: EvmState) -> Result<(), StateError> {
+    ///
+    /// Returns the net BTM change over all accounts: minus the base fee burned, minus any
+    /// value the EVM itself burned (a contract created in the transaction that
+    /// self-destructs to itself under Prague).
+    pub fn commit_evm_state(&mut self, state: EvmState) -> Result<I256, StateError> {
+        let mut net = I256::ZERO;
         for (address, account) in state {
             if !account.is_touched() {
                 continue;
@@ -179,6 +191,7 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
                     -I256::from_raw(seen - new_balance)
                 };
                 self.add_delta(address, AssetId::BTM, diff);
+                net += diff;
             }
             if account.is_selfdestructed() {
                 // EIP-6780: only an account created in this transaction is destroyed, so
@@ -210,7 +223,7 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
                 }
             }
         }
-        Ok(())
+        Ok(net)
     }
 
     fn load_code(&mut self, code_hash: B256) -> Result<Bytecode, StateError> {

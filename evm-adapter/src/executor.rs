@@ -161,7 +161,7 @@ pub struct ExecutedBlock {
     pub commitment: LtHash,
     /// What settlement spent and created.
     pub settlement: Settlement,
-    /// BTM burned as base fees.
+    /// BTM burned: base fees, and value the EVM burned (self-destruct to self).
     pub burned: U256,
 }
 
@@ -255,7 +255,8 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             Err(EVMError::Database(e)) => return Err(ExecError::State(e.0).into()),
             Err(other) => return Err(ExecError::Evm(other.to_string()).into()),
         };
-        self.evm
+        let net = self
+            .evm
             .ctx
             .db_mut()
             .commit_evm_state(result.state)
@@ -263,7 +264,18 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
         let exec = result.result;
         let gas_used = exec.tx_gas_used();
         self.cumulative_gas += gas_used;
-        self.burned += U256::from(gas_used) * U256::from(self.attrs.base_fee);
+        // Value leaves BTM supply only by burning: the base fee, and what the EVM burns
+        // itself (Prague: a contract created in this transaction self-destructing to its
+        // own address). Anything else is a bug in the state mapping.
+        let base_fee_burn = U256::from(gas_used) * U256::from(self.attrs.base_fee);
+        if net.is_positive() || net.unsigned_abs() < base_fee_burn {
+            return Err(ExecError::NotConserved {
+                net: net.to_string(),
+                burned: base_fee_burn,
+            }
+            .into());
+        }
+        self.burned += net.unsigned_abs();
         let contract_address = match &exec {
             ExecutionResult::Success { .. } if tx.tx.kind().is_create() => exec.created_address(),
             _ => None,

@@ -3,11 +3,11 @@
 use crate::NodeError;
 use alloy_consensus::Header;
 use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes, map::HashSet};
 use bytom2_chainspec::ChainSpec;
 use bytom2_evm_adapter::{
     BlockAttributes, BlockExecutor, BlockHashes, ExecuteTxError, ExecutedBlock, RecoveredTx,
-    genesis_block,
+    TxError, genesis_block,
 };
 use bytom2_storage::{BlockToCommit, Database, LatestState, StoredReceipt};
 use parking_lot::RwLock;
@@ -29,6 +29,20 @@ pub struct DbBlockHashes<'a>(pub &'a Database);
 impl BlockHashes for DbBlockHashes<'_> {
     fn block_hash(&self, number: u64) -> Option<B256> {
         self.0.header(number).ok().flatten().map(|h| h.hash_slow())
+    }
+}
+
+impl Rejected {
+    /// Whether the transaction can never become valid and should leave the mempool. A
+    /// nonce gap, a fee cap below the current base fee and a full block may all pass.
+    pub fn is_permanent(&self) -> bool {
+        match &self.error {
+            ExecuteTxError::Invalid(e) => !matches!(
+                e,
+                TxError::NonceTooHigh { .. } | TxError::FeeCapTooLow { .. }
+            ),
+            ExecuteTxError::Exec(_) => false,
+        }
     }
 }
 
@@ -132,16 +146,25 @@ impl Chain {
         let mut exec =
             BlockExecutor::new(self.spec.chain_id, attrs, state, DbBlockHashes(&self.db));
         let mut rejected = Vec::new();
+        // Once one of a sender's transactions is left out, its later nonces cannot run
+        // in this block: skip them (they stay in the pool) rather than reject them.
+        let mut held_back: HashSet<Address> = HashSet::default();
         for tx in txs {
             let (hash, sender) = (tx.hash, tx.sender);
+            if held_back.contains(&sender) {
+                continue;
+            }
             match exec.execute(tx) {
                 Ok(_) => {}
                 Err(ExecuteTxError::Exec(e)) if e.is_fatal() => return Err(e.into()),
-                Err(error) => rejected.push(Rejected {
-                    hash,
-                    sender,
-                    error,
-                }),
+                Err(error) => {
+                    held_back.insert(sender);
+                    rejected.push(Rejected {
+                        hash,
+                        sender,
+                        error,
+                    });
+                }
             }
         }
         Ok((exec.finish()?, rejected))
@@ -165,7 +188,8 @@ impl Chain {
                 logs: t.receipt.logs().to_vec(),
             });
         }
-        let mut head = self.head.write();
+        // Only the block producer commits; readers keep the old head until the write is
+        // durable, then see the new one.
         self.db.commit_block(&BlockToCommit {
             header: &block.header,
             hash: block.hash,
@@ -176,7 +200,7 @@ impl Chain {
             changes: &block.changes,
             commitment: &block.commitment,
         })?;
-        *head = Head {
+        *self.head.write() = Head {
             header: block.header.clone(),
             hash: block.hash,
         };

@@ -119,30 +119,43 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
     print_banner(is_dev, chain_id, &datadir, &server.http_url());
 
+    let (exited_tx, exited_rx) = tokio::sync::oneshot::channel::<()>();
     let producer = {
         let node = node.clone();
         std::thread::Builder::new()
             .name("bytom2-producer".into())
-            .spawn(move || node.run_producer())
+            .spawn(move || {
+                let result = node.run_producer();
+                let _ = exited_tx.send(());
+                result
+            })
             .context("starting the block producer")?
     };
 
-    let result = runtime.block_on(async {
+    // Run until a signal, or until the producer stops on its own (a storage failure).
+    let signalled = runtime.block_on(async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         tokio::select! {
-            r = tokio::signal::ctrl_c() => r,
-            _ = term.recv() => Ok(()),
+            r = tokio::signal::ctrl_c() => r.map(|()| true),
+            _ = term.recv() => Ok(true),
+            _ = exited_rx => Ok(false),
         }
     });
-    result.context("waiting for a signal")?;
-    tracing::info!(target: "node", "shutting down");
+    let signalled = signalled.context("waiting for a signal")?;
+    if signalled {
+        tracing::info!(target: "node", "shutting down");
+    }
+    // Stop taking transactions first, then let the producer finish the block in progress.
+    server.stop();
+    runtime.block_on(server.stopped());
     node.shutdown();
     let produced = producer
         .join()
         .map_err(|_| anyhow::anyhow!("block producer panicked"))?;
-    server.stop();
-    runtime.block_on(server.stopped());
     produced.context("block producer failed")?;
+    if !signalled {
+        anyhow::bail!("block producer stopped unexpectedly");
+    }
     tracing::info!(target: "node", "stopped");
     Ok(())
 }

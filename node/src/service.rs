@@ -6,7 +6,7 @@ use alloy_consensus::TxEnvelope;
 use alloy_eips::eip2718::Decodable2718;
 use alloy_primitives::{Address, B256, Bytes, map::HashMap};
 use bytom2_eth_rpc::{BlockData, BoxedState, EthBackend, PoolContent, PoolError, ReceiptData};
-use bytom2_evm_adapter::{ExecuteTxError, RecoveredTx};
+use bytom2_evm_adapter::RecoveredTx;
 use bytom2_utxo::{AssetId, StateView};
 use parking_lot::{Condvar, Mutex};
 use std::{
@@ -164,7 +164,7 @@ impl Node {
         self.chain.commit(&block)?;
         let invalid: Vec<B256> = rejected
             .iter()
-            .filter(|r| matches!(r.error, ExecuteTxError::Invalid(_)))
+            .filter(|r| r.is_permanent())
             .map(|r| {
                 tracing::debug!(target: "node::pool", hash = %r.hash, error = %r.error, "evicted invalid transaction");
                 r.hash
@@ -221,7 +221,7 @@ impl Node {
             }
             match self.config.mining {
                 Mining::Auto => {
-                    while self.has_executable() {
+                    while !self.stop.load(Ordering::SeqCst) && self.has_executable() {
                         self.mine_block()?;
                     }
                 }
@@ -359,18 +359,24 @@ impl EthBackend for Node {
             .map_err(|e| err(format!("invalid transaction: {e}")))?;
         let tx = RecoveredTx::recover(tx).map_err(|e| err(e.to_string()))?;
         let hash = tx.hash;
+        let base_fee = self.next_base_fee();
+        let gas_limit = self.next_gas_limit();
+        // Read the state under the pool lock: a block committed in between prunes the
+        // pool under the same lock, so a stale nonce cannot slip in.
+        let mut pool = self.pool.lock();
         let state = self.chain.latest().map_err(|e| err(e.to_string()))?;
         let ctx = AdmissionContext {
             chain_id: self.chain.spec().chain_id,
-            base_fee: self.next_base_fee(),
-            gas_limit: self.next_gas_limit(),
+            base_fee,
+            gas_limit,
             state_nonce: Self::state_nonce(&state, tx.sender),
             balance: state
                 .balance(tx.sender, AssetId::BTM)
                 .map_err(|e| err(e.to_string()))?,
         };
         drop(state);
-        self.pool.lock().add(tx, size, ctx).map_err(err)?;
+        pool.add(tx, size, ctx).map_err(err)?;
+        drop(pool);
         tracing::debug!(target: "node::pool", %hash, "accepted transaction");
         let _ = self.pending.send(hash);
         if self.config.mining == Mining::Auto {

@@ -57,6 +57,10 @@ enum Action {
         from: u8,
         value: u64,
     },
+    DestructToSelf {
+        from: u8,
+        value: u64,
+    },
     Precompile {
         from: u8,
         which: u8,
@@ -88,6 +92,7 @@ fn action() -> impl Strategy<Value = Action> {
         2 => (from.clone(), any::<u64>(), any::<bool>())
             .prop_map(|(from, value, destruct)| Action::Create2 { from, value, destruct }),
         1 => (from.clone(), any::<u64>()).prop_map(|(from, value)| Action::DestructOnCreate { from, value }),
+        1 => (from.clone(), any::<u64>()).prop_map(|(from, value)| Action::DestructToSelf { from, value }),
         2 => (from.clone(), 1u8..=0x11, proptest::collection::vec(any::<u8>(), 0..200))
             .prop_map(|(from, which, input)| Action::Precompile { from, which, input }),
         1 => from.clone().prop_map(|from| Action::BadNonce { from }),
@@ -125,6 +130,7 @@ fn build_txs(chain: &Chain, actions: &[Action], nonces: &mut HashMap<u8, u64>) -
             | Action::Deploy { from, .. }
             | Action::Create2 { from, .. }
             | Action::DestructOnCreate { from, .. }
+            | Action::DestructToSelf { from, .. }
             | Action::Precompile { from, .. }
             | Action::BadNonce { from }
             | Action::LowFee { from }
@@ -206,6 +212,12 @@ fn build_txs(chain: &Chain, actions: &[Action], nonces: &mut HashMap<u8, u64>) -
             Action::DestructOnCreate { value, .. } => {
                 spec.value = U256::from(*value);
                 spec.input = selfdestruct_init();
+                spec.gas = 100_000;
+            }
+            Action::DestructToSelf { value, .. } => {
+                // `ADDRESS SELFDESTRUCT` in the creating transaction: Prague burns the value.
+                spec.value = U256::from(*value);
+                spec.input = hex("30ff");
                 spec.gas = 100_000;
             }
             Action::Precompile { which, input, .. } => {
@@ -461,6 +473,10 @@ fn every_action_kind_once() {
             from: 3,
             value: 4242,
         },
+        Action::DestructToSelf {
+            from: 3,
+            value: 777,
+        },
         Action::Precompile {
             from: 4,
             which: 2,
@@ -481,9 +497,9 @@ fn every_action_kind_once() {
         Action::TooExpensive { from: 5 },
     ];
     let (ok, failed, rejected) = run(vec![all.clone(), all]);
-    // Per block 12 succeed (a value forward whose inner CALL fails still succeeds), the
+    // Per block 13 succeed (a value forward whose inner CALL fails still succeeds), the
     // revert and the out-of-gas loop fail, the three invalid transactions are rejected;
     // in the second block the repeated CREATE2 collides, burns the gas it forwarded and
     // the factory runs out of gas storing the result.
-    assert_eq!((ok, failed, rejected), (23, 5, 6));
+    assert_eq!((ok, failed, rejected), (25, 5, 6));
 }

@@ -3,7 +3,7 @@
 use crate::NodeError;
 use alloy_consensus::Header;
 use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, B256, Bytes, map::HashSet};
+use alloy_primitives::{Address, B256, Bytes, keccak256, map::HashSet};
 use bytom2_chainspec::ChainSpec;
 use bytom2_evm_adapter::{
     BlockAttributes, BlockExecutor, BlockHashes, ExecuteTxError, ExecutedBlock, RecoveredTx,
@@ -12,6 +12,17 @@ use bytom2_evm_adapter::{
 use bytom2_storage::{BlockToCommit, Database, LatestState, StoredReceipt};
 use parking_lot::RwLock;
 use std::{path::Path, sync::Arc};
+
+/// File in the data directory holding keccak256 of the chain spec's JSON it was created
+/// with, so a restart can check the spec without rebuilding the genesis state.
+pub const SPEC_FINGERPRINT_FILE: &str = "chainspec.keccak";
+
+fn write_fingerprint(path: &Path, fingerprint: B256) -> Result<(), NodeError> {
+    std::fs::write(path, format!("{fingerprint}\n")).map_err(|e| NodeError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
 
 /// The newest committed block.
 #[derive(Debug, Clone)]
@@ -73,9 +84,11 @@ impl Chain {
     pub fn open(datadir: &Path, spec: ChainSpec) -> Result<Self, NodeError> {
         spec.validate()?;
         let db = Database::open(datadir)?;
-        let genesis = genesis_block(&spec)?;
+        let fingerprint = keccak256(spec.to_json());
+        let fingerprint_file = datadir.join(SPEC_FINGERPRINT_FILE);
         match db.head()? {
             None => {
+                let genesis = genesis_block(&spec)?;
                 db.commit_block(&BlockToCommit {
                     header: &genesis.header,
                     hash: genesis.hash,
@@ -87,16 +100,31 @@ impl Chain {
                     commitment: &genesis.commitment,
                 })?;
                 tracing::info!(target: "node::chain", hash = %genesis.hash, "wrote genesis block");
+                write_fingerprint(&fingerprint_file, fingerprint)?;
             }
-            Some(_) => {
-                let stored = db.header(0)?.ok_or(NodeError::MissingBlock(0))?.hash_slow();
-                if stored != genesis.hash {
-                    return Err(NodeError::GenesisMismatch {
-                        stored,
-                        expected: genesis.hash,
-                    });
+            Some(_) => match std::fs::read_to_string(&fingerprint_file) {
+                // Cheap check: the spec this directory was created with, by hash.
+                Ok(stored) => {
+                    if stored.trim() != fingerprint.to_string() {
+                        return Err(NodeError::SpecMismatch {
+                            path: fingerprint_file,
+                        });
+                    }
                 }
-            }
+                // A directory from before fingerprints (or a crash right after genesis):
+                // compare genesis hashes the slow way, then remember the fingerprint.
+                Err(_) => {
+                    let genesis = genesis_block(&spec)?;
+                    let stored = db.header(0)?.ok_or(NodeError::MissingBlock(0))?.hash_slow();
+                    if stored != genesis.hash {
+                        return Err(NodeError::GenesisMismatch {
+                            stored,
+                            expected: genesis.hash,
+                        });
+                    }
+                    write_fingerprint(&fingerprint_file, fingerprint)?;
+                }
+            },
         }
         let (number, hash) = db.head()?.ok_or(NodeError::MissingBlock(0))?;
         let header = db.header(number)?.ok_or(NodeError::MissingBlock(number))?;
@@ -106,6 +134,11 @@ impl Chain {
             spec: Arc::new(spec),
             head: Arc::new(RwLock::new(Head { header, hash })),
         })
+    }
+
+    /// Whether `datadir` already holds a chain (a database or a spec fingerprint).
+    pub fn exists(datadir: &Path) -> bool {
+        datadir.join(SPEC_FINGERPRINT_FILE).exists() || datadir.join("mdbx.dat").exists()
     }
 
     /// The database.

@@ -27,6 +27,22 @@ pub enum NodeError {
         /// Genesis hash of the spec.
         expected: B256,
     },
+    /// The data directory was created with another chain spec.
+    #[error(
+        "the chain spec differs from the one the data directory was created with (fingerprint in {path})"
+    )]
+    SpecMismatch {
+        /// The fingerprint file.
+        path: std::path::PathBuf,
+    },
+    /// A file in the data directory could not be written.
+    #[error("writing {path}: {message}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The error.
+        message: String,
+    },
     /// The database is missing a block it says it has.
     #[error("database is missing block {0}")]
     MissingBlock(u64),

@@ -40,7 +40,7 @@ mod mempool;
 mod service;
 pub mod workload;
 
-pub use chain::{Chain, DbBlockHashes, Head, Rejected};
+pub use chain::{Chain, DbBlockHashes, Head, Rejected, SPEC_FINGERPRINT_FILE};
 pub use error::NodeError;
 pub use mempool::{AdmissionContext, Mempool, PoolConfig};
 pub use service::{Mining, Node, NodeConfig};

@@ -67,9 +67,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         (None, true) => ChainSpec::dev(),
         (None, false) => anyhow::bail!("pass --dev for a development chain or --chain FILE"),
     };
-    if let Some(limit) = cli.gas_limit {
-        spec.genesis.gas_limit = limit;
-    }
     let chain_id = spec.chain_id;
     let is_dev = cli.dev;
 
@@ -84,6 +81,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         None => anyhow::bail!("--datadir is required without --dev"),
     };
+    // --gas-limit shapes the genesis of a new chain only; an existing chain keeps its
+    // genesis and produces blocks with the new limit.
+    if let Some(limit) = cli.gas_limit
+        && !Chain::exists(&datadir)
+    {
+        spec.genesis.gas_limit = limit;
+    }
     let chain = Chain::open(&datadir, spec)
         .with_context(|| format!("opening data directory {}", datadir.display()))?;
 
@@ -112,6 +116,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .thread_name("bytom2-rpc")
         .build()
         .context("starting the async runtime")?;
+    // Handlers first: a signal that arrives once the address is printed must find them.
+    let (mut term, mut int) = runtime
+        .block_on(async {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok::<_, std::io::Error>((
+                signal(SignalKind::terminate())?,
+                signal(SignalKind::interrupt())?,
+            ))
+        })
+        .context("installing signal handlers")?;
     let addr = SocketAddr::new(cli.host, cli.port);
     let server = runtime
         .block_on(start_server(node.clone(), RpcConfig::new(addr)))
@@ -134,14 +148,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
     // Run until a signal, or until the producer stops on its own (a storage failure).
     let signalled = runtime.block_on(async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         tokio::select! {
-            r = tokio::signal::ctrl_c() => r.map(|()| true),
-            _ = term.recv() => Ok(true),
-            _ = exited_rx => Ok(false),
+            _ = int.recv() => true,
+            _ = term.recv() => true,
+            _ = exited_rx => false,
         }
     });
-    let signalled = signalled.context("waiting for a signal")?;
     if signalled {
         tracing::info!(target: "node", "shutting down");
     }

@@ -68,5 +68,12 @@ fn another_chain_in_the_directory_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     drop(Chain::open(dir.path(), ChainSpec::dev()).unwrap());
     let err = Chain::open(dir.path(), workload().spec).unwrap_err();
+    assert!(matches!(err, NodeError::SpecMismatch { .. }), "{err}");
+    // Without the fingerprint file the genesis hashes are compared instead.
+    std::fs::remove_file(dir.path().join(bytom2_node::SPEC_FINGERPRINT_FILE)).unwrap();
+    let err = Chain::open(dir.path(), workload().spec).unwrap_err();
     assert!(matches!(err, NodeError::GenesisMismatch { .. }), "{err}");
+    // And the right spec still opens, restoring the fingerprint.
+    drop(Chain::open(dir.path(), ChainSpec::dev()).unwrap());
+    assert!(dir.path().join(bytom2_node::SPEC_FINGERPRINT_FILE).exists());
 }

@@ -89,6 +89,16 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
     /// What the EVM sees as the balance: outputs plus pending delta.
     pub fn effective_balance(&self, address: Address, asset: AssetId) -> Result<U256, StateError> {
         let outputs = self.cache.balance(address, asset)?;
+        self.with_delta(outputs, address, asset)
+    }
+
+    /// `outputs` plus the pending delta of `(address, asset)`.
+    fn with_delta(
+        &self,
+        outputs: U256,
+        address: Address,
+        asset: AssetId,
+    ) -> Result<U256, StateError> {
         let delta = self.delta(address, asset);
         let value = if delta.is_negative() {
             outputs.checked_sub(delta.unsigned_abs())
@@ -122,16 +132,7 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
         asset: AssetId,
     ) -> Result<U256, StateError> {
         let outputs = self.output_balance(address, asset)?;
-        let delta = self.delta(address, asset);
-        let value = if delta.is_negative() {
-            outputs.checked_sub(delta.unsigned_abs())
-        } else {
-            outputs.checked_add(delta.into_raw())
-        };
-        value.ok_or(StateError::BalanceInconsistent {
-            owner: address,
-            asset,
-        })
+        self.with_delta(outputs, address, asset)
     }
 
     fn account_cached(&mut self, address: Address) -> Result<Option<Account>, StateError> {

@@ -93,6 +93,23 @@ impl BlockAttributes {
     }
 }
 
+/// A header with the fields every bytom2 block shares set: no ommers, no withdrawals, no
+/// blobs, no beacon root, no execution-layer requests, difficulty and nonce zero. Callers
+/// fill in the rest with struct update syntax.
+pub(crate) fn prague_header() -> Header {
+    Header {
+        ommers_hash: EMPTY_OMMER_ROOT_HASH,
+        difficulty: U256::ZERO,
+        nonce: Default::default(),
+        withdrawals_root: Some(EMPTY_WITHDRAWALS),
+        blob_gas_used: Some(0),
+        excess_blob_gas: Some(0),
+        parent_beacon_block_root: Some(B256::ZERO),
+        requests_hash: Some(EMPTY_REQUESTS_HASH),
+        ..Default::default()
+    }
+}
+
 /// revm's configuration for a chain: Prague rules, the chain id.
 pub fn cfg_env(chain_id: u64) -> CfgEnv {
     let mut cfg = CfgEnv::new_with_spec(SPEC_ID);
@@ -372,27 +389,19 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             .collect();
         let header = Header {
             parent_hash: attrs.parent_hash,
-            ommers_hash: EMPTY_OMMER_ROOT_HASH,
             beneficiary: attrs.beneficiary,
             state_root: commitment.root(),
             transactions_root,
             receipts_root,
             logs_bloom,
-            difficulty: U256::ZERO,
             number: attrs.number,
             gas_limit: attrs.gas_limit,
             gas_used: cumulative_gas,
             timestamp: attrs.timestamp,
             extra_data: attrs.extra_data.clone(),
             mix_hash: attrs.prev_randao,
-            nonce: Default::default(),
             base_fee_per_gas: Some(attrs.base_fee),
-            withdrawals_root: Some(EMPTY_WITHDRAWALS),
-            blob_gas_used: Some(0),
-            excess_blob_gas: Some(0),
-            parent_beacon_block_root: Some(B256::ZERO),
-            requests_hash: Some(EMPTY_REQUESTS_HASH),
-            ..Default::default()
+            ..prague_header()
         };
         let hash = header.hash_slow();
         Ok(ExecutedBlock {

@@ -1,10 +1,7 @@
 //! The genesis block of a chain spec: `alloc` balances become outputs, code, nonces and
 //! storage become EVM account state.
 
-use alloy_consensus::{
-    EMPTY_OMMER_ROOT_HASH, EMPTY_ROOT_HASH, Header, constants::EMPTY_WITHDRAWALS,
-};
-use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
+use alloy_consensus::{EMPTY_ROOT_HASH, Header};
 use alloy_primitives::{B256, U256, keccak256};
 use bytom2_chainspec::ChainSpec;
 use bytom2_utxo::{
@@ -84,7 +81,6 @@ pub fn genesis_block(spec: &ChainSpec) -> Result<GenesisBlock, StateError> {
     let g = &spec.genesis;
     let header = Header {
         parent_hash: B256::ZERO,
-        ommers_hash: EMPTY_OMMER_ROOT_HASH,
         beneficiary: g.coinbase,
         state_root: commitment.root(),
         transactions_root: EMPTY_ROOT_HASH,
@@ -96,12 +92,7 @@ pub fn genesis_block(spec: &ChainSpec) -> Result<GenesisBlock, StateError> {
         extra_data: g.extra_data.clone(),
         mix_hash: g.mix_hash,
         base_fee_per_gas: Some(g.base_fee_per_gas),
-        withdrawals_root: Some(EMPTY_WITHDRAWALS),
-        blob_gas_used: Some(0),
-        excess_blob_gas: Some(0),
-        parent_beacon_block_root: Some(B256::ZERO),
-        requests_hash: Some(EMPTY_REQUESTS_HASH),
-        ..Default::default()
+        ..crate::executor::prague_header()
     };
     let hash = header.hash_slow();
     Ok(GenesisBlock {

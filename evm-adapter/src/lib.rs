@@ -21,7 +21,7 @@
 //! ALPHA.
 //!
 //! # Feature Flags
-//! None.
+//! - `test-utils`: [`testing`] helpers (the plain-revm reference database).
 //!
 //! # Example
 //! ```
@@ -48,6 +48,8 @@ mod executor;
 mod genesis;
 mod roots;
 mod settlement;
+#[cfg(feature = "test-utils")]
+pub mod testing;
 mod tx_env;
 
 pub use db::{BlockHashes, BlockState, DbError};

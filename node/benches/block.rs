@@ -5,17 +5,12 @@
 //!
 //! Run: `cargo bench -p bytom2-node --bench block`.
 
-use alloy_primitives::{Address, KECCAK256_EMPTY, U256};
+use alloy_primitives::{Address, U256};
 use bytom2_chainspec::ChainSpec;
 use bytom2_evm_adapter::{RecoveredTx, cfg_env};
 use bytom2_node::{Chain, workload::Workload};
 use criterion::{Criterion, criterion_group, criterion_main};
-use revm::{
-    Context, ExecuteCommitEvm, MainBuilder, MainContext,
-    bytecode::Bytecode,
-    database::{CacheDB, EmptyDB},
-    state::AccountInfo,
-};
+use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext};
 use std::time::{Duration, Instant};
 
 const SENDERS: usize = 1_000;
@@ -26,33 +21,6 @@ fn spec() -> ChainSpec {
     let mut spec = ChainSpec::dev();
     spec.genesis.gas_limit = 1_000_000_000;
     spec
-}
-
-fn reference_db(w: &Workload) -> CacheDB<EmptyDB> {
-    let mut db = CacheDB::new(EmptyDB::default());
-    for (address, account) in &w.spec.genesis.alloc {
-        let code = account
-            .code
-            .clone()
-            .filter(|c| !c.is_empty())
-            .map(Bytecode::new_raw);
-        let code_hash = code.as_ref().map_or(KECCAK256_EMPTY, |c| c.hash_slow());
-        db.insert_account_info(
-            *address,
-            AccountInfo {
-                balance: account.balance,
-                nonce: account.nonce,
-                code_hash,
-                account_id: None,
-                code,
-            },
-        );
-        for (slot, value) in &account.storage {
-            db.insert_account_storage(*address, (*slot).into(), (*value).into())
-                .unwrap();
-        }
-    }
-    db
 }
 
 fn signed_block(w: &Workload, nonces: &mut [u64]) -> Vec<RecoveredTx> {
@@ -92,7 +60,7 @@ fn bench(c: &mut Criterion) {
     });
 
     // Raw revm over an in-memory account database, same transactions.
-    let mut db = reference_db(&w);
+    let mut db = bytom2_evm_adapter::testing::reference_db(&w.spec);
     let mut nonces = vec![0u64; SENDERS];
     let mut number = 1u64;
     group.bench_function("raw_revm_in_memory", |b| {

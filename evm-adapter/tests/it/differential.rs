@@ -10,10 +10,8 @@ use bytom2_utxo::{AssetId, StateView};
 use proptest::prelude::*;
 use revm::{
     Context, ExecuteCommitEvm, MainBuilder, MainContext,
-    bytecode::Bytecode,
     context_interface::result::ExecutionResult,
     database::{CacheDB, EmptyDB},
-    state::AccountInfo,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -252,34 +250,6 @@ fn build_txs(chain: &Chain, actions: &[Action], nonces: &mut HashMap<u8, u64>) -
     out
 }
 
-/// The reference: plain revm over an account database seeded from the same genesis.
-fn reference_db(chain: &Chain) -> CacheDB<EmptyDB> {
-    let mut db = CacheDB::new(EmptyDB::default());
-    for (address, account) in &chain.spec.genesis.alloc {
-        let code = account
-            .code
-            .clone()
-            .filter(|c| !c.is_empty())
-            .map(Bytecode::new_raw);
-        let code_hash = code.as_ref().map_or(KECCAK256_EMPTY, |c| c.hash_slow());
-        db.insert_account_info(
-            *address,
-            AccountInfo {
-                balance: account.balance,
-                nonce: account.nonce,
-                code_hash,
-                account_id: None,
-                code,
-            },
-        );
-        for (slot, value) in &account.storage {
-            db.insert_account_storage(*address, (*slot).into(), (*value).into())
-                .unwrap();
-        }
-    }
-    db
-}
-
 fn compare_state(chain: &Chain, db: &CacheDB<EmptyDB>) {
     let mut seen = HashSet::new();
     for (address, account) in &db.cache.accounts {
@@ -334,7 +304,7 @@ fn compare_state(chain: &Chain, db: &CacheDB<EmptyDB>) {
 fn run(blocks: Vec<Vec<Action>>) -> (usize, usize, usize) {
     let mut counts = (0, 0, 0);
     let mut chain = Chain::new(test_spec());
-    let mut db = reference_db(&chain);
+    let mut db = bytom2_evm_adapter::testing::reference_db(&chain.spec);
     let mut spent_ever = HashSet::new();
     let beneficiary = Address::with_last_byte(0xBE);
     for actions in blocks {

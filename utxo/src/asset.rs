@@ -1,11 +1,23 @@
 //! Asset identifiers.
 
 use alloy_primitives::B256;
+use alloy_rlp::{RlpDecodableWrapper, RlpEncodableWrapper};
 use std::fmt;
 
 /// A 32-byte asset identifier. BTM, the native coin that pays gas, is [`AssetId::BTM`]
-/// (all zero bytes).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+/// (all zero bytes). RLP: the 32 bytes.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    RlpEncodableWrapper,
+    RlpDecodableWrapper,
+)]
 pub struct AssetId(pub B256);
 
 impl AssetId {

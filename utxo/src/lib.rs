@@ -9,6 +9,8 @@
 //! - the stackable overlay [`StateCache`] (Bitcoin Core's `CCoinsViewCache` layering): a
 //!   block connects into a cache over the tip, and only on success are its
 //!   [`StateChanges`] written down;
+//! - native UTXO transactions ([`native`]): the EIP-2718 envelope, sighash, the rules,
+//!   and native assets (definitions, ids, token addresses, the registry's layout);
 //! - the state commitment [`LtHash`] (a lattice multiset hash over every state entry,
 //!   updated in O(entries changed)).
 //!
@@ -36,6 +38,9 @@
 //! ```
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+#[cfg(test)]
+use alloy_signer as _;
+
 mod account;
 mod asset;
 mod cache;
@@ -43,6 +48,7 @@ mod changes;
 mod commitment;
 mod error;
 mod memory;
+pub mod native;
 mod output;
 mod supply;
 mod view;

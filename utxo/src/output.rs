@@ -2,11 +2,14 @@
 
 use crate::AssetId;
 use alloy_primitives::{Address, B256, U256};
+use alloy_rlp::{RlpDecodable, RlpEncodable};
 use std::fmt;
 
 /// Reference to an output: the id of the transaction (or settlement, or genesis) that
-/// created it and its index there.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+/// created it and its index there. RLP: `[tx, index]`.
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, RlpEncodable, RlpDecodable,
+)]
 pub struct OutPoint {
     /// Id of the creating transaction, block settlement or genesis.
     pub tx: B256,
@@ -34,8 +37,10 @@ impl fmt::Display for OutPoint {
 }
 
 /// An amount of one asset owned by one 20-byte address (an externally owned account or a
-/// contract).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+/// contract). RLP: `[asset, amount, owner]`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, RlpEncodable, RlpDecodable,
+)]
 pub struct Output {
     /// The asset.
     pub asset: AssetId,

@@ -1,8 +1,15 @@
 //! revm's [`Database`] over a [`StateView`]: the EVM sees each account's BTM balance as
 //! the sum of its outputs plus the block's pending delta (DESIGN.md section 3).
 
+use crate::issuer::NATIVE_ASSET_CODE;
 use alloy_primitives::{Address, B256, I256, KECCAK256_EMPTY, U256, map::HashMap};
-use bytom2_utxo::{Account, AssetId, StateCache, StateError, StateView};
+use bytom2_utxo::{
+    Account, AssetId, Coin, CoinOrigin, OutPoint, StateCache, StateError, StateView,
+    native::{
+        RecoveredNative, ValidatedNative,
+        assets::{self, ASSET_ISSUER, AssetDefinition, SUPPLY_SLOT},
+    },
+};
 use revm::{
     bytecode::Bytecode,
     database_interface::{DBErrorMarker, Database},
@@ -55,7 +62,20 @@ pub struct BlockState<V, H> {
     outputs: HashMap<(Address, AssetId), U256>,
     /// Read-through cache of `cache.account`, kept in step by [`Self::put_account`].
     accounts: HashMap<Address, Option<Account>>,
+    /// Read-through cache of the asset registry: the asset of each token address.
+    tokens: HashMap<Address, Option<AssetId>>,
+    /// What the EVM issued per asset in this block (through the issuance precompile).
+    pub(crate) evm_issued: BTreeMap<AssetId, U256>,
     hashes: H,
+}
+
+/// `new - old` as a signed value.
+fn signed_diff(new: U256, old: U256) -> I256 {
+    if new >= old {
+        I256::from_raw(new - old)
+    } else {
+        -I256::from_raw(old - new)
+    }
 }
 
 // === impl BlockState ===
@@ -69,6 +89,8 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
             code: HashMap::default(),
             outputs: HashMap::default(),
             accounts: HashMap::default(),
+            tokens: HashMap::default(),
+            evm_issued: BTreeMap::new(),
             hashes,
         }
     }
@@ -155,6 +177,120 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
         Ok(())
     }
 
+    /// The asset whose token is at `address`, if it is one (the registry, cached).
+    fn token_asset(&mut self, address: Address) -> Result<Option<AssetId>, StateError> {
+        if let Some(a) = self.tokens.get(&address) {
+            return Ok(*a);
+        }
+        let a = assets::asset_of_token(&self.cache, address)?;
+        self.tokens.insert(address, a);
+        Ok(a)
+    }
+
+    /// A storage read as the EVM sees it: a token's ledger slots read the ledger.
+    fn evm_storage(&mut self, address: Address, slot: U256) -> Result<U256, StateError> {
+        if assets::is_ledger_slot(slot)
+            && let Some(asset) = self.token_asset(address)?
+        {
+            return match assets::balance_slot_owner(slot) {
+                Some(owner) => self.effective_balance_cached(owner, asset),
+                None => Ok(self.cache.supply(asset)?.total()),
+            };
+        }
+        self.cache.storage(address, slot)
+    }
+
+    /// The owners' outputs left after spending `spent` must still cover their pending
+    /// negative deltas (DESIGN.md section 3).
+    pub(crate) fn check_settlement_cover(
+        &mut self,
+        spent: &[(OutPoint, Coin)],
+    ) -> Result<(), bytom2_utxo::native::NativeTxError> {
+        let mut by_owner: BTreeMap<(Address, AssetId), (U256, OutPoint)> = BTreeMap::new();
+        for (op, coin) in spent {
+            let e = by_owner
+                .entry((coin.output.owner, coin.output.asset))
+                .or_insert((U256::ZERO, *op));
+            e.0 = e.0.saturating_add(coin.output.amount);
+        }
+        for ((owner, asset), (amount, input)) in by_owner {
+            let delta = self.delta(owner, asset);
+            if !delta.is_negative() {
+                continue;
+            }
+            let outputs = self.output_balance(owner, asset)?;
+            if outputs.saturating_sub(amount) < delta.unsigned_abs() {
+                return Err(bytom2_utxo::native::NativeTxError::NeededBySettlement {
+                    input,
+                    owner,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies a validated native transaction at `(number, tx_index)`: spends its inputs,
+    /// creates its outputs, records issuance and burns, creates a new asset's token.
+    pub(crate) fn apply_native(
+        &mut self,
+        tx: &RecoveredNative,
+        v: &ValidatedNative,
+        number: u64,
+        tx_index: u32,
+    ) -> Result<(), StateError> {
+        for (op, coin) in &v.spent {
+            self.cache.spend_coin(op)?;
+            self.forget_outputs(coin.output.owner, coin.output.asset);
+        }
+        for (i, o) in tx.tx.outputs.iter().enumerate() {
+            let i = u32::try_from(i).map_err(|_| StateError::Backend("output index".into()))?;
+            let coin = Coin::new(*o, CoinOrigin::new(number, tx_index, i));
+            self.cache.add_coin(OutPoint::new(tx.hash, i), coin)?;
+            self.forget_outputs(o.owner, o.asset);
+        }
+        if let Some((asset, def)) = &v.created_asset {
+            self.register_asset(*asset, def)?;
+        }
+        if let Some(issuance) = &tx.tx.issuance
+            && !issuance.amount.is_zero()
+        {
+            let mut supply = self.cache.supply(issuance.asset)?;
+            supply.issued += issuance.amount;
+            self.cache.set_supply(issuance.asset, supply)?;
+        }
+        for (&asset, &amount) in &v.burned {
+            let mut supply = self.cache.supply(asset)?;
+            supply.burned += amount;
+            self.cache.set_supply(asset, supply)?;
+        }
+        Ok(())
+    }
+
+    /// Creates `asset`'s token (code, nonce 1, the definition in its storage) and
+    /// registers it, as the issuance precompile's `createAsset` does through the journal.
+    pub(crate) fn register_asset(
+        &mut self,
+        asset: AssetId,
+        def: &AssetDefinition,
+    ) -> Result<(), StateError> {
+        let token = assets::token_address(asset);
+        let code = NATIVE_ASSET_CODE.clone();
+        let code_hash = code.hash_slow();
+        self.cache.insert_code(code_hash, code.original_bytes())?;
+        self.code.insert(code_hash, code);
+        self.put_account(token, Some(Account { nonce: 1, code_hash }))?;
+        self.cache.set_storage(
+            ASSET_ISSUER,
+            assets::registry_slot(token),
+            U256::from_be_bytes(asset.0.0),
+        )?;
+        for (slot, value) in assets::definition_storage(def, asset) {
+            self.cache.set_storage(token, slot, value)?;
+        }
+        self.tokens.insert(token, Some(asset));
+        Ok(())
+    }
+
     /// Adds `amount` (signed) to the pending delta of `(address, asset)`.
     pub fn add_delta(&mut self, address: Address, asset: AssetId, amount: I256) {
         if amount.is_zero() {
@@ -173,58 +309,92 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
     /// Returns the net BTM change over all accounts: minus the base fee burned, minus any
     /// value the EVM itself burned (a contract created in the transaction that
     /// self-destructs to itself under Prague).
-    pub fn commit_evm_state(&mut self, state: EvmState) -> Result<I256, StateError> {
+    pub fn commit_evm_state(&mut self, mut state: EvmState) -> Result<I256, StateError> {
         let mut net = I256::ZERO;
+        // The registry first: a token created in this transaction maps its ledger slots.
+        if let Some(registry) = state.remove(&ASSET_ISSUER) {
+            self.commit_account(ASSET_ISSUER, registry, &mut net)?;
+            self.tokens.clear();
+        }
         for (address, account) in state {
-            if !account.is_touched() {
-                continue;
-            }
-            let new_balance = if account.is_selfdestructed() {
-                U256::ZERO
-            } else {
-                account.info.balance
-            };
-            let seen = self.effective_balance_cached(address, AssetId::BTM)?;
-            if new_balance != seen {
-                let diff = if new_balance > seen {
-                    I256::from_raw(new_balance - seen)
-                } else {
-                    -I256::from_raw(seen - new_balance)
-                };
-                self.add_delta(address, AssetId::BTM, diff);
-                net += diff;
-            }
-            if account.is_selfdestructed() {
-                // EIP-6780: only an account created in this transaction is destroyed, so
-                // nothing of it reached the overlay before; its slots are all zero.
-                self.put_account(address, None)?;
-                continue;
-            }
-            let info = &account.info;
-            if let Some(code) = &info.code
-                && info.code_hash != KECCAK256_EMPTY
-                && !code.is_empty()
-            {
-                self.cache
-                    .insert_code(info.code_hash, code.original_bytes())?;
-                self.code
-                    .entry(info.code_hash)
-                    .or_insert_with(|| code.clone());
-            }
-            let meta = Account {
-                nonce: info.nonce,
-                code_hash: info.code_hash,
-            };
-            if self.account_cached(address)?.unwrap_or_default() != meta {
-                self.put_account(address, Some(meta))?;
-            }
-            for (slot, value) in account.storage {
-                if value.is_changed() {
-                    self.cache.set_storage(address, slot, value.present_value)?;
-                }
-            }
+            self.commit_account(address, account, &mut net)?;
         }
         Ok(net)
+    }
+
+    fn commit_account(
+        &mut self,
+        address: Address,
+        account: revm::state::Account,
+        net: &mut I256,
+    ) -> Result<(), StateError> {
+        if !account.is_touched() {
+            return Ok(());
+        }
+        let new_balance = if account.is_selfdestructed() {
+            U256::ZERO
+        } else {
+            account.info.balance
+        };
+        let seen = self.effective_balance_cached(address, AssetId::BTM)?;
+        if new_balance != seen {
+            let diff = signed_diff(new_balance, seen);
+            self.add_delta(address, AssetId::BTM, diff);
+            *net += diff;
+        }
+        if account.is_selfdestructed() {
+            // EIP-6780: only an account created in this transaction is destroyed, so
+            // nothing of it reached the overlay before; its slots are all zero.
+            self.put_account(address, None)?;
+            return Ok(());
+        }
+        let info = &account.info;
+        if let Some(code) = &info.code
+            && info.code_hash != KECCAK256_EMPTY
+            && !code.is_empty()
+        {
+            self.cache
+                .insert_code(info.code_hash, code.original_bytes())?;
+            self.code
+                .entry(info.code_hash)
+                .or_insert_with(|| code.clone());
+        }
+        let meta = Account {
+            nonce: info.nonce,
+            code_hash: info.code_hash,
+        };
+        if self.account_cached(address)?.unwrap_or_default() != meta {
+            self.put_account(address, Some(meta))?;
+        }
+        for (slot, value) in account.storage {
+            if !value.is_changed() {
+                continue;
+            }
+            if assets::is_ledger_slot(slot)
+                && let Some(asset) = self.token_asset(address)?
+            {
+                let diff = signed_diff(value.present_value, value.original_value);
+                match assets::balance_slot_owner(slot) {
+                    Some(owner) => self.add_delta(owner, asset, diff),
+                    None => {
+                        debug_assert_eq!(slot, SUPPLY_SLOT);
+                        if diff.is_negative() {
+                            return Err(StateError::Backend(format!(
+                                "the EVM lowered the supply of {asset}"
+                            )));
+                        }
+                        let issued = diff.into_raw();
+                        let mut supply = self.cache.supply(asset)?;
+                        supply.issued += issued;
+                        self.cache.set_supply(asset, supply)?;
+                        *self.evm_issued.entry(asset).or_default() += issued;
+                    }
+                }
+                continue;
+            }
+            self.cache.set_storage(address, slot, value.present_value)?;
+        }
+        Ok(())
     }
 
     fn load_code(&mut self, code_hash: B256) -> Result<Bytecode, StateError> {
@@ -277,7 +447,7 @@ impl<V: StateView, H: BlockHashes> Database for BlockState<V, H> {
     }
 
     fn storage(&mut self, address: Address, index: U256) -> Result<U256, DbError> {
-        Ok(self.cache.storage(address, index)?)
+        Ok(self.evm_storage(address, index)?)
     }
 
     fn block_hash(&mut self, number: u64) -> Result<B256, DbError> {

@@ -154,6 +154,16 @@ pub enum ExecError {
         /// How much is missing.
         missing: U256,
     },
+    /// An asset's deltas do not add up to what the EVM issued of it.
+    #[error("settlement: asset {asset} not conserved (net {net}, issued {issued})")]
+    AssetNotConserved {
+        /// The asset.
+        asset: bytom2_utxo::AssetId,
+        /// Sum of its deltas (signed, as a string).
+        net: String,
+        /// Issued through the EVM in the block.
+        issued: U256,
+    },
     /// The BTM deltas of a block do not add up to minus the burned fees.
     #[error("settlement: BTM not conserved (net {net}, burned {burned})")]
     NotConserved {
@@ -181,6 +191,9 @@ pub enum ExecuteTxError {
     /// The transaction is invalid; the block is unchanged.
     #[error(transparent)]
     Invalid(#[from] TxError),
+    /// The native transaction is invalid here; the block is unchanged.
+    #[error(transparent)]
+    Native(#[from] bytom2_utxo::native::NativeTxError),
     /// The block could not take it (full) or the state failed.
     #[error(transparent)]
     Exec(#[from] ExecError),

@@ -2,14 +2,17 @@
 //! [`BlockState`], settles the block and builds its Ethereum-shaped header.
 
 use crate::{
-    BlockHashes, BlockState, ExecError, ExecuteTxError, RecoveredTx, Settlement, TxError,
+    BlockHashes, BlockState, BlockTx, Bytom2Precompiles, ExecError, ExecuteTxError, RecoveredTx,
+    Settlement, TxError,
     roots::{self, RootsWorker},
     settlement::{settle, settlement_id},
 };
 use alloy_consensus::{
-    EMPTY_OMMER_ROOT_HASH, Header, Receipt, ReceiptEnvelope, Transaction,
+    EMPTY_OMMER_ROOT_HASH, Header, Receipt, ReceiptWithBloom, Transaction,
     constants::EMPTY_WITHDRAWALS,
 };
+use bytom2_chainspec::FeeParams;
+use bytom2_utxo::native::{NativeLimits, RecoveredNative, validate_against};
 use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
 use alloy_primitives::{Address, B256, Bytes, I256, U256, keccak256};
 use bytom2_chainspec::ChainSpec;
@@ -18,7 +21,7 @@ use revm::{
     Context, ExecuteEvm, MainBuilder, MainContext,
     context::{BlockEnv, CfgEnv, Evm, TxEnv, result::EVMError},
     context_interface::{ContextTr, block::BlobExcessGasAndPrice, result::ExecutionResult},
-    handler::{EthFrame, EthPrecompiles, instructions::EthInstructions},
+    handler::{EthFrame, instructions::EthInstructions},
     interpreter::interpreter::EthInterpreter,
     primitives::hardfork::SpecId,
 };
@@ -121,9 +124,10 @@ pub fn cfg_env(chain_id: u64) -> CfgEnv {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecutedTx {
     /// The transaction.
-    pub tx: RecoveredTx,
-    /// Its receipt (status, cumulative gas, logs) with the bloom.
-    pub receipt: ReceiptEnvelope,
+    pub tx: BlockTx,
+    /// Its receipt (status, cumulative gas, logs) with the bloom; its type is the
+    /// transaction's.
+    pub receipt: ReceiptWithBloom<Receipt>,
     /// Gas this transaction used.
     pub gas_used: u64,
     /// Price per gas the sender paid.
@@ -137,7 +141,12 @@ pub struct ExecutedTx {
 impl ExecutedTx {
     /// Whether it succeeded (receipt status 1).
     pub fn success(&self) -> bool {
-        self.receipt.status()
+        self.receipt.receipt.status.coerce_status()
+    }
+
+    /// The EIP-2718 type byte of the transaction and its receipt.
+    pub fn tx_type(&self) -> u8 {
+        self.tx.tx_type()
     }
 }
 
@@ -156,7 +165,7 @@ pub struct TxSummary {
 /// worker).
 #[derive(Debug)]
 struct PendingTx {
-    tx: RecoveredTx,
+    tx: BlockTx,
     gas_used: u64,
     effective_gas_price: u128,
     contract_address: Option<Address>,
@@ -182,11 +191,20 @@ pub struct ExecutedBlock {
     pub burned: U256,
 }
 
+/// Sum of the deltas of `asset`.
+fn net_delta<V, H>(state: &BlockState<V, H>, asset: AssetId) -> I256 {
+    state
+        .deltas
+        .iter()
+        .filter(|((_, a), _)| *a == asset)
+        .fold(I256::ZERO, |acc, (_, d)| acc + *d)
+}
+
 type BlockEvm<V, H> = Evm<
     Context<BlockEnv, TxEnv, CfgEnv, BlockState<V, H>>,
     (),
     EthInstructions<EthInterpreter, Context<BlockEnv, TxEnv, CfgEnv, BlockState<V, H>>>,
-    EthPrecompiles,
+    Bytom2Precompiles,
     EthFrame<EthInterpreter>,
 >;
 
@@ -194,11 +212,19 @@ type BlockEvm<V, H> = Evm<
 #[allow(missing_debug_implementations)]
 pub struct BlockExecutor<V: StateView, H: BlockHashes> {
     attrs: BlockAttributes,
+    chain_id: u64,
+    fees: FeeParams,
+    limits: NativeLimits,
     evm: BlockEvm<V, H>,
     executed: Vec<PendingTx>,
     roots: Option<RootsWorker>,
     cumulative_gas: u64,
-    burned: U256,
+    /// BTM the EVM burned (base fees, self-destruct to self).
+    evm_burned: U256,
+    /// Base fees of native transactions (burned).
+    native_burned: U256,
+    /// Priority fees of native transactions (credited to the beneficiary as a delta).
+    native_tips: U256,
 }
 
 // === impl BlockExecutor ===
@@ -210,15 +236,29 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             .with_db(BlockState::new(parent_state, hashes))
             .with_block(attrs.block_env())
             .with_cfg(cfg_env(chain_id))
-            .build_mainnet();
+            .build_mainnet()
+            .with_precompiles(Bytom2Precompiles::default());
         Self {
             attrs,
+            chain_id,
+            fees: FeeParams::default(),
+            limits: NativeLimits::default(),
             evm,
             executed: Vec::new(),
             roots: None,
             cumulative_gas: 0,
-            burned: U256::ZERO,
+            evm_burned: U256::ZERO,
+            native_burned: U256::ZERO,
+            native_tips: U256::ZERO,
         }
+    }
+
+    /// Sets the native-transaction rules (the chain spec's gas schedule and dust
+    /// limit); the defaults are [`FeeParams::default`] and [`NativeLimits::default`].
+    pub fn with_native_rules(mut self, fees: FeeParams, limits: NativeLimits) -> Self {
+        self.fees = fees;
+        self.limits = limits;
+        self
     }
 
     /// The block being built.
@@ -292,7 +332,7 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             }
             .into());
         }
-        self.burned += net.unsigned_abs();
+        self.evm_burned += net.unsigned_abs();
         let contract_address = match &exec {
             ExecutionResult::Success { .. } if tx.tx.kind().is_create() => exec.created_address(),
             _ => None,
@@ -310,16 +350,34 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
         };
         let effective_gas_price = tx.effective_gas_price(self.attrs.base_fee);
         tracing::debug!(target: "evm::executor", hash = %tx.hash, gas_used, success, "executed transaction");
-        self.roots.get_or_insert_with(RootsWorker::spawn).push(
-            tx.tx.clone(),
-            tx.tx.tx_type(),
-            receipt,
-        );
         let summary = TxSummary {
             hash: tx.hash,
             gas_used,
             success,
         };
+        self.include(
+            BlockTx::Eth(tx),
+            receipt,
+            gas_used,
+            effective_gas_price,
+            contract_address,
+            output,
+        );
+        Ok(summary)
+    }
+
+    fn include(
+        &mut self,
+        tx: BlockTx,
+        receipt: Receipt,
+        gas_used: u64,
+        effective_gas_price: u128,
+        contract_address: Option<Address>,
+        output: Bytes,
+    ) {
+        self.roots
+            .get_or_insert_with(RootsWorker::spawn)
+            .push(tx.clone(), receipt);
         self.executed.push(PendingTx {
             tx,
             gas_used,
@@ -327,6 +385,71 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             contract_address,
             output,
         });
+    }
+
+    /// Runs a transaction of either kind.
+    pub fn execute_any(&mut self, tx: BlockTx) -> Result<TxSummary, ExecuteTxError> {
+        match tx {
+            BlockTx::Eth(t) => self.execute(t),
+            BlockTx::Native(t) => self.execute_native(t),
+        }
+    }
+
+    /// Runs a native transaction: checks every rule against the block's state (inputs
+    /// unspent now, owners' pending negative deltas still covered), spends and creates
+    /// its outputs, burns the base fee of its native gas and credits the rest of the fee
+    /// to the beneficiary. An invalid transaction leaves the block as it was.
+    pub fn execute_native(&mut self, tx: RecoveredNative) -> Result<TxSummary, ExecuteTxError> {
+        let base_fee = self.attrs.base_fee;
+        let state = self.evm.ctx.db_mut();
+        let v = validate_against(
+            &state.cache,
+            &tx,
+            self.chain_id,
+            &self.fees,
+            base_fee,
+            &self.limits,
+        )
+        .map_err(|e| match e {
+            bytom2_utxo::native::NativeTxError::State(e) => ExecuteTxError::Exec(e.into()),
+            e => ExecuteTxError::Native(e),
+        })?;
+        let available = self.attrs.gas_limit - self.cumulative_gas;
+        if v.gas > available {
+            return Err(ExecError::BlockFull {
+                available,
+                wanted: v.gas,
+            }
+            .into());
+        }
+        state.check_settlement_cover(&v.spent).map_err(|e| match e {
+            bytom2_utxo::native::NativeTxError::State(e) => ExecuteTxError::Exec(e.into()),
+            e => ExecuteTxError::Native(e),
+        })?;
+        let tx_index = u32::try_from(self.executed.len())
+            .map_err(|_| ExecError::Evm("too many transactions".into()))?;
+        state
+            .apply_native(&tx, &v, self.attrs.number, tx_index)
+            .map_err(ExecError::State)?;
+        let burn = U256::from(base_fee) * U256::from(v.gas);
+        let tip = v.fee - burn;
+        state.add_delta(self.attrs.beneficiary, AssetId::BTM, I256::from_raw(tip));
+        self.native_burned += burn;
+        self.native_tips += tip;
+        self.cumulative_gas += v.gas;
+        let receipt = Receipt {
+            status: true.into(),
+            cumulative_gas_used: self.cumulative_gas,
+            logs: Vec::new(),
+        };
+        let price = u128::try_from(v.fee / U256::from(v.gas.max(1))).unwrap_or(u128::MAX);
+        let summary = TxSummary {
+            hash: tx.hash,
+            gas_used: v.gas,
+            success: true,
+        };
+        tracing::debug!(target: "evm::executor", hash = %tx.hash, gas_used = v.gas, "executed native transaction");
+        self.include(BlockTx::Native(tx), receipt, v.gas, price, None, Bytes::new());
         Ok(summary)
     }
 
@@ -338,21 +461,41 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             executed,
             roots,
             cumulative_gas,
-            burned,
+            evm_burned,
+            native_burned,
+            native_tips,
+            ..
         } = self;
+        let burned = evm_burned + native_burned;
         let mut state = evm.ctx.journaled_state.database;
 
-        // BTM is conserved by the EVM except for the burned base fee.
-        let net: I256 = state
-            .deltas
-            .iter()
-            .filter(|((_, asset), _)| asset.is_btm())
-            .fold(I256::ZERO, |acc, (_, d)| acc + *d);
-        if net != -I256::from_raw(burned) {
+        // BTM is conserved by the EVM except for what it burned; native transactions
+        // add their priority fees to the beneficiary's delta.
+        let net = net_delta(&state, AssetId::BTM);
+        if net != I256::from_raw(native_tips) - I256::from_raw(evm_burned) {
             return Err(ExecError::NotConserved {
                 net: net.to_string(),
-                burned,
+                burned: evm_burned,
             });
+        }
+        // Other assets move in the EVM only by token transfers, and appear by issuance.
+        let assets: std::collections::BTreeSet<AssetId> = state
+            .deltas
+            .keys()
+            .map(|(_, a)| *a)
+            .chain(state.evm_issued.keys().copied())
+            .filter(|a| !a.is_btm())
+            .collect();
+        for asset in assets {
+            let net = net_delta(&state, asset);
+            let issued = state.evm_issued.get(&asset).copied().unwrap_or_default();
+            if net != I256::from_raw(issued) {
+                return Err(ExecError::AssetNotConserved {
+                    asset,
+                    net: net.to_string(),
+                    issued,
+                });
+            }
         }
 
         let id = settlement_id(attrs.number, attrs.parent_hash);

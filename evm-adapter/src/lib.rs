@@ -8,6 +8,9 @@
 //!   EIP-7702 transactions under Prague, with the EIP-1559 base fee burned and the
 //!   priority fee to the block's beneficiary, and builds receipts, roots and the
 //!   Ethereum-shaped header;
+//! - native UTXO transactions in blocks ([`BlockTx`], [`BlockExecutor::execute_native`]);
+//! - the asset-issuance precompile and the ERC-20 face of native assets
+//!   ([`Bytom2Precompiles`]): a token's balance and supply slots read and write the ledger;
 //! - block settlement ([`Settlement`], DESIGN.md section 3): the deltas become output
 //!   spends and creates;
 //! - the genesis block of a chain spec ([`genesis_block`]);
@@ -42,22 +45,29 @@
 //! ```
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+mod block_tx;
 mod db;
 mod error;
 mod executor;
 mod genesis;
+mod issuer;
+mod parallel;
 mod roots;
 mod settlement;
 #[cfg(feature = "test-utils")]
 pub mod testing;
 mod tx_env;
 
+pub use block_tx::{BlockTx, DecodeTxError};
 pub use db::{BlockHashes, BlockState, DbError};
 pub use error::{ExecError, ExecuteTxError, TxError};
 pub use executor::{
     BlockAttributes, BlockExecutor, ExecutedBlock, ExecutedTx, SPEC_ID, TxSummary, cfg_env,
 };
 pub use genesis::{GenesisBlock, genesis_block, genesis_id};
+pub use issuer::{
+    Bytom2Precompiles, CREATE_GAS, CREATE_GAS_PER_BYTE, ISSUE_GAS, NATIVE_ASSET_CODE, READ_GAS,
+};
 pub use settlement::{Settlement, settlement_id};
 pub use tx_env::RecoveredTx;
 

@@ -5,9 +5,10 @@
 //! so leaves can be added as transactions arrive, holding back only index 0 until index
 //! 128 (or the end) — the root is ready right after the last transaction.
 
-use alloy_consensus::{Receipt, ReceiptEnvelope, TxEnvelope, TxType};
-use alloy_eips::eip2718::Encodable2718;
+use crate::BlockTx;
+use alloy_consensus::{Receipt, ReceiptWithBloom};
 use alloy_primitives::{B256, Bloom};
+use alloy_rlp::Encodable;
 use alloy_trie::{EMPTY_ROOT_HASH, HashBuilder, Nibbles};
 use std::{
     sync::mpsc::{Sender, channel},
@@ -59,14 +60,25 @@ pub(crate) struct Roots {
     pub(crate) transactions_root: B256,
     pub(crate) receipts_root: B256,
     pub(crate) logs_bloom: Bloom,
-    pub(crate) receipts: Vec<ReceiptEnvelope>,
+    pub(crate) receipts: Vec<ReceiptWithBloom<Receipt>>,
+}
+
+/// The EIP-2718 encoding of a receipt of a transaction of type `ty`: the RLP of the
+/// receipt with its bloom, after the type byte unless legacy.
+pub(crate) fn encode_receipt(ty: u8, receipt: &ReceiptWithBloom<Receipt>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(receipt.length() + 1);
+    if ty != 0 {
+        out.push(ty);
+    }
+    receipt.encode(&mut out);
+    out
 }
 
 /// The worker thread and its input.
 /// Items are handed over in batches of this many, so the worker is woken once per batch.
 const BATCH: usize = 256;
 
-type Item = (TxEnvelope, TxType, Receipt);
+type Item = (BlockTx, Receipt);
 
 #[derive(Debug)]
 pub(crate) struct RootsWorker {
@@ -84,12 +96,12 @@ impl RootsWorker {
                 let (mut txs, mut rcs) = (OrderedTrie::default(), OrderedTrie::default());
                 let mut logs_bloom = Bloom::ZERO;
                 let mut receipts = Vec::new();
-                for (tx, ty, receipt) in rx.into_iter().flatten() {
+                for (tx, receipt) in rx.into_iter().flatten() {
                     txs.push(tx.encoded_2718());
-                    let envelope = ReceiptEnvelope::from_typed(ty, receipt.with_bloom());
-                    logs_bloom |= *envelope.logs_bloom();
-                    rcs.push(envelope.encoded_2718());
-                    receipts.push(envelope);
+                    let receipt = receipt.with_bloom();
+                    logs_bloom |= receipt.logs_bloom;
+                    rcs.push(encode_receipt(tx.tx_type(), &receipt));
+                    receipts.push(receipt);
                 }
                 Roots {
                     transactions_root: txs.root(),
@@ -106,8 +118,8 @@ impl RootsWorker {
         }
     }
 
-    pub(crate) fn push(&mut self, tx: TxEnvelope, ty: TxType, receipt: Receipt) {
-        self.pending.push((tx, ty, receipt));
+    pub(crate) fn push(&mut self, tx: BlockTx, receipt: Receipt) {
+        self.pending.push((tx, receipt));
         if self.pending.len() == BATCH {
             self.flush();
         }

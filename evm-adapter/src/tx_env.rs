@@ -31,26 +31,7 @@ impl RecoveredTx {
 
     /// Recovers many senders on up to `available_parallelism` threads, preserving order.
     pub fn recover_all(txs: Vec<TxEnvelope>) -> Vec<Result<Self, TxError>> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if threads <= 1 || txs.len() < 64 {
-            return txs.into_iter().map(Self::recover).collect();
-        }
-        let chunk = txs.len().div_ceil(threads);
-        let mut chunks: Vec<Vec<TxEnvelope>> = Vec::new();
-        let mut iter = txs.into_iter().peekable();
-        while iter.peek().is_some() {
-            chunks.push(iter.by_ref().take(chunk).collect());
-        }
-        std::thread::scope(|s| {
-            let handles: Vec<_> = chunks
-                .into_iter()
-                .map(|c| s.spawn(move || c.into_iter().map(Self::recover).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("recovery thread does not panic"))
-                .collect()
-        })
+        crate::parallel::map(&txs, |t| Self::recover(t.clone()))
     }
 
     /// The fee cap: `maxFeePerGas`, or `gasPrice` for legacy and EIP-2930.

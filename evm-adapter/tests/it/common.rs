@@ -8,8 +8,10 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use bytom2_chainspec::{ChainSpec, GenesisAccount, dev_accounts};
 use bytom2_evm_adapter::{
-    BlockAttributes, BlockExecutor, ExecuteTxError, ExecutedBlock, RecoveredTx, genesis_block,
+    BlockAttributes, BlockExecutor, BlockTx, ExecuteTxError, ExecutedBlock, RecoveredTx,
+    genesis_block,
 };
+use bytom2_utxo::native::NativeLimits;
 use bytom2_utxo::{AssetId, MemoryState, StateView, StateWriter};
 
 /// The hand-assembled contracts every test chain has at fixed addresses.
@@ -245,6 +247,25 @@ impl Chain {
             };
             errors.push(r);
         }
+        let block = exec.finish().expect("finish block");
+        self.state
+            .write_changes(block.changes.clone())
+            .expect("write block");
+        self.head = block.header.clone();
+        self.head_hash = block.hash;
+        self.hashes.insert(block.header.number, block.hash);
+        (block, errors)
+    }
+
+    /// Executes transactions of either kind in a block; invalid ones are left out.
+    pub(crate) fn mine_any(
+        &mut self,
+        attrs: BlockAttributes,
+        txs: Vec<BlockTx>,
+    ) -> (ExecutedBlock, Vec<Option<ExecuteTxError>>) {
+        let mut exec = BlockExecutor::new(self.spec.chain_id, attrs, &self.state, &self.hashes)
+            .with_native_rules(self.spec.params.fees.clone(), NativeLimits::default());
+        let errors = txs.into_iter().map(|tx| exec.execute_any(tx).err()).collect();
         let block = exec.finish().expect("finish block");
         self.state
             .write_changes(block.changes.clone())

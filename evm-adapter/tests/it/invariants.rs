@@ -38,14 +38,16 @@ pub(crate) fn check_ledger(state: &MemoryState) {
             "stale index entry of {owner}"
         );
     }
-    let btm: U256 = sums
-        .iter()
-        .filter(|((_, a), _)| a.is_btm())
-        .map(|(_, v)| *v)
-        .sum();
-    assert_eq!(
-        state.supply(AssetId::BTM).unwrap().total(),
-        btm,
-        "BTM supply"
-    );
+    let mut per_asset: HashMap<AssetId, U256> = HashMap::new();
+    for ((_, asset), v) in &sums {
+        *per_asset.entry(*asset).or_default() += *v;
+    }
+    per_asset.entry(AssetId::BTM).or_default();
+    for (asset, total) in per_asset {
+        assert_eq!(
+            state.supply(asset).unwrap().total(),
+            total,
+            "supply of {asset}"
+        );
+    }
 }

@@ -4,4 +4,5 @@
 mod common;
 mod differential;
 mod invariants;
+mod native;
 mod validation;

@@ -163,6 +163,15 @@ pub enum NativeTxError {
     /// Issuance of zero of an existing asset.
     #[error("issuance amount is zero")]
     ZeroIssuance,
+    /// Spending the input would leave its owner's outputs short of the block's pending
+    /// negative change (earlier Ethereum transactions of the block need them).
+    #[error("input {input} is needed to settle earlier transactions of {owner} in this block")]
+    NeededBySettlement {
+        /// The input.
+        input: OutPoint,
+        /// Its owner.
+        owner: Address,
+    },
     /// Reading the state failed.
     #[error(transparent)]
     State(#[from] StateError),
@@ -315,8 +324,8 @@ pub fn validate_against(
     let expected = t.signers_for(spent.iter().map(|(_, c)| c.output.owner), issuer);
     if expected != tx.signers {
         if let (Some(i), Some(issuer)) = (&t.issuance, issuer)
+            && i.definition.is_none()
             && !tx.signers.contains(&issuer)
-            && tx.signers.len() == expected.len()
         {
             return Err(NativeTxError::NotIssuer {
                 asset: i.asset,

@@ -38,6 +38,7 @@ mod chain;
 mod error;
 mod mempool;
 mod service;
+pub mod wallet;
 pub mod workload;
 
 pub use chain::{Chain, DbBlockHashes, Head, Rejected, SPEC_FINGERPRINT_FILE};

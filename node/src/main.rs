@@ -5,13 +5,16 @@ use anyhow::Context as _;
 use bytom2_chainspec::{ChainSpec, dev_accounts};
 use bytom2_eth_rpc::{RpcConfig, start_server};
 use bytom2_node::{Chain, Mining, Node, NodeConfig, PoolConfig};
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 /// bytom2: an EVM-compatible UTXO chain.
 #[derive(Debug, Parser)]
 #[command(name = "bytom2", version, about)]
 struct Cli {
+    /// A tool instead of the node.
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Run a one-validator development chain (dev chain spec, pre-funded test accounts,
     /// a fresh temporary data directory unless --datadir is given).
     #[arg(long)]
@@ -43,9 +46,20 @@ struct Cli {
     max_pool_txs: usize,
 }
 
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Command-line wallet: balances, outputs, sending and issuing native assets through a
+    /// node's RPC.
+    Wallet(bytom2_node::wallet::WalletArgs),
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    let mut cli = Cli::parse();
+    let result = match cli.command.take() {
+        Some(Command::Wallet(args)) => bytom2_node::wallet::run(args),
+        None => run(cli),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("bytom2: {e:#}");

@@ -5,3 +5,4 @@ mod crash;
 mod persistence;
 mod producer;
 mod support;
+mod wallet;

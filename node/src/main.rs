@@ -10,7 +10,12 @@ use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 /// bytom2: an EVM-compatible UTXO chain.
 #[derive(Debug, Parser)]
-#[command(name = "bytom2", version, about)]
+#[command(
+    name = "bytom2",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     /// A tool instead of the node.
     #[command(subcommand)]

@@ -170,18 +170,14 @@ impl Rpc {
         }
     }
 
-    /// Waits until `hash` has a receipt (polling `eth_getTransactionReceipt`), for at most
-    /// `timeout`; returns its block number.
+    /// Waits until `hash` is in a block (polling `utxo_getTransaction`), for at most
+    /// `timeout`; returns the block number.
     pub(crate) async fn wait_mined(&self, hash: B256, timeout: Duration) -> anyhow::Result<u64> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let r = self
-                .call("eth_getTransactionReceipt", rpc_params![hash])
-                .await?;
-            if !r.is_null() {
-                let block = quantity_u64(field(&r, "blockNumber")?)
-                    .context("eth_getTransactionReceipt: bad reply")?;
-                return Ok(block);
+            let tx = self.call("utxo_getTransaction", rpc_params![hash]).await?;
+            if let Some(block) = tx.get("blockNumber").filter(|b| !b.is_null()) {
+                return quantity_u64(block).context("utxo_getTransaction: bad blockNumber");
             }
             if tokio::time::Instant::now() >= deadline {
                 bail!(

@@ -3,9 +3,9 @@
 //! implement it in memory.
 
 use alloy_consensus::Header;
-use alloy_primitives::{Address, B256, Bytes, Log};
-use bytom2_evm_adapter::RecoveredTx;
-use bytom2_utxo::StateView;
+use alloy_primitives::{Address, B256, Bytes, Log, U256};
+use bytom2_evm_adapter::{BlockTx, RecoveredTx};
+use bytom2_utxo::{AssetId, Coin, OutPoint, StateView};
 use std::{collections::BTreeMap, sync::Arc};
 use tokio::sync::broadcast;
 
@@ -19,6 +19,8 @@ pub struct ReceiptData {
     pub cumulative_gas_used: u64,
     /// Logs in emission order.
     pub logs: Vec<Log>,
+    /// The BTM fee of a native transaction (`None` for Ethereum transactions).
+    pub native_fee: Option<U256>,
 }
 
 /// A whole committed block.
@@ -29,9 +31,37 @@ pub struct BlockData {
     /// Its hash.
     pub hash: B256,
     /// Transactions with senders and hashes, in block order.
-    pub transactions: Vec<RecoveredTx>,
+    pub transactions: Vec<BlockTx>,
     /// Their receipts (same length and order).
     pub receipts: Vec<ReceiptData>,
+}
+
+/// What block settlement spent and created (DESIGN.md section 3).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettlementData {
+    /// The settlement id (the `tx` of the outpoints it created).
+    pub id: B256,
+    /// Outputs spent, in order.
+    pub spent: Vec<(OutPoint, Coin)>,
+    /// Outputs created, in order.
+    pub created: Vec<(OutPoint, Coin)>,
+}
+
+/// The native-transaction gas schedule and dust limit of the chain.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NativeFeeSchedule {
+    /// Gas of every native transaction.
+    pub base: u64,
+    /// Gas per input.
+    pub per_input: u64,
+    /// Gas per output.
+    pub per_output: u64,
+    /// Gas per envelope byte.
+    pub per_byte: u64,
+    /// Gas of an issuance.
+    pub issuance: u64,
+    /// Smallest BTM output.
+    pub min_output_amount: U256,
 }
 
 /// A state view the RPC may move to a blocking thread.
@@ -106,7 +136,7 @@ pub trait EthBackend: Send + Sync + 'static {
     fn pending_nonce(&self, address: Address) -> Result<u64, String>;
 
     /// A transaction waiting in the mempool.
-    fn pool_transaction(&self, hash: B256) -> Option<RecoveredTx>;
+    fn pool_transaction(&self, hash: B256) -> Option<BlockTx>;
 
     /// The mempool's contents.
     fn pool_content(&self) -> PoolContent;
@@ -116,4 +146,20 @@ pub trait EthBackend: Send + Sync + 'static {
 
     /// Hashes of transactions newly accepted into the mempool.
     fn subscribe_pending_transactions(&self) -> broadcast::Receiver<B256>;
+
+    /// Every native asset created so far (not BTM), by asset id.
+    fn list_assets(&self) -> Result<Vec<AssetId>, String> {
+        Err("native assets are not available on this node".into())
+    }
+
+    /// What the settlement of block `number` spent and created.
+    fn block_settlement(&self, number: u64) -> Result<Option<SettlementData>, String> {
+        let _ = number;
+        Err("settlements are not available on this node".into())
+    }
+
+    /// The native-transaction gas schedule.
+    fn native_fee_schedule(&self) -> NativeFeeSchedule {
+        NativeFeeSchedule::default()
+    }
 }

@@ -2,14 +2,16 @@
 //! transaction submission.
 
 use crate::{
-    convert::{pending_transaction, rpc_block, rpc_receipts, rpc_transaction},
+    convert::{
+        RpcReceipt, RpcTransaction, pending_transaction, rpc_block, rpc_receipts, rpc_transaction,
+    },
     ctx::EthCtx,
     error::{RpcResult, internal, server_error},
 };
 use alloy_consensus::TxEnvelope;
 use alloy_eips::{BlockId, BlockNumberOrTag, eip2718::Decodable2718, eip2718::Eip2718Error};
 use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
-use alloy_rpc_types_eth::{Block, Index, Transaction, TransactionReceipt};
+use alloy_rpc_types_eth::{Block, Index};
 use bytom2_utxo::{AssetId, StateView};
 use jsonrpsee::proc_macros::rpc;
 
@@ -38,11 +40,15 @@ pub(crate) trait EthRpc {
         &self,
         tag: BlockNumberOrTag,
         full: Option<bool>,
-    ) -> RpcResult<Option<Block>>;
+    ) -> RpcResult<Option<Block<RpcTransaction>>>;
 
     /// `eth_getBlockByHash`.
     #[method(name = "getBlockByHash", blocking)]
-    fn block_by_hash(&self, hash: B256, full: Option<bool>) -> RpcResult<Option<Block>>;
+    fn block_by_hash(
+        &self,
+        hash: B256,
+        full: Option<bool>,
+    ) -> RpcResult<Option<Block<RpcTransaction>>>;
 
     /// `eth_getBlockTransactionCountByNumber`.
     #[method(name = "getBlockTransactionCountByNumber", blocking)]
@@ -62,7 +68,7 @@ pub(crate) trait EthRpc {
 
     /// `eth_getTransactionByHash`: committed, else from the mempool (block fields null).
     #[method(name = "getTransactionByHash", blocking)]
-    fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>>;
+    fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<RpcTransaction>>;
 
     /// `eth_getTransactionByBlockNumberAndIndex`.
     #[method(name = "getTransactionByBlockNumberAndIndex", blocking)]
@@ -70,7 +76,7 @@ pub(crate) trait EthRpc {
         &self,
         tag: BlockNumberOrTag,
         index: Index,
-    ) -> RpcResult<Option<Transaction>>;
+    ) -> RpcResult<Option<RpcTransaction>>;
 
     /// `eth_getTransactionByBlockHashAndIndex`.
     #[method(name = "getTransactionByBlockHashAndIndex", blocking)]
@@ -78,15 +84,15 @@ pub(crate) trait EthRpc {
         &self,
         hash: B256,
         index: Index,
-    ) -> RpcResult<Option<Transaction>>;
+    ) -> RpcResult<Option<RpcTransaction>>;
 
     /// `eth_getTransactionReceipt`: `null` until mined.
     #[method(name = "getTransactionReceipt", blocking)]
-    fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>>;
+    fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<RpcReceipt>>;
 
     /// `eth_getBlockReceipts`.
     #[method(name = "getBlockReceipts", blocking)]
-    fn block_receipts(&self, block: BlockId) -> RpcResult<Option<Vec<TransactionReceipt>>>;
+    fn block_receipts(&self, block: BlockId) -> RpcResult<Option<Vec<RpcReceipt>>>;
 
     /// `eth_getBalance`: the sum of the address's BTM outputs at that block.
     #[method(name = "getBalance")]
@@ -151,14 +157,18 @@ impl EthRpcServer for EthApi {
         &self,
         tag: BlockNumberOrTag,
         full: Option<bool>,
-    ) -> RpcResult<Option<Block>> {
+    ) -> RpcResult<Option<Block<RpcTransaction>>> {
         Ok(self
             .ctx
             .block_by_tag(tag)?
             .map(|b| rpc_block(&b, full.unwrap_or(false))))
     }
 
-    fn block_by_hash(&self, hash: B256, full: Option<bool>) -> RpcResult<Option<Block>> {
+    fn block_by_hash(
+        &self,
+        hash: B256,
+        full: Option<bool>,
+    ) -> RpcResult<Option<Block<RpcTransaction>>> {
         Ok(self
             .ctx
             .block_by_hash(hash)?
@@ -187,7 +197,7 @@ impl EthRpcServer for EthApi {
         Ok(self.ctx.block_by_hash(hash)?.map(|_| U64::ZERO))
     }
 
-    fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>> {
+    fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<RpcTransaction>> {
         let backend = &self.ctx.backend;
         if let Some((number, index)) = backend.transaction_location(hash).map_err(internal)?
             && let Some(block) = self.ctx.block(number)?
@@ -203,7 +213,7 @@ impl EthRpcServer for EthApi {
         &self,
         tag: BlockNumberOrTag,
         index: Index,
-    ) -> RpcResult<Option<Transaction>> {
+    ) -> RpcResult<Option<RpcTransaction>> {
         Ok(self
             .ctx
             .block_by_tag(tag)?
@@ -214,14 +224,14 @@ impl EthRpcServer for EthApi {
         &self,
         hash: B256,
         index: Index,
-    ) -> RpcResult<Option<Transaction>> {
+    ) -> RpcResult<Option<RpcTransaction>> {
         Ok(self
             .ctx
             .block_by_hash(hash)?
             .and_then(|b| rpc_transaction(&b, index.0)))
     }
 
-    fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>> {
+    fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<RpcReceipt>> {
         let Some((number, index)) = self
             .ctx
             .backend
@@ -236,7 +246,7 @@ impl EthRpcServer for EthApi {
         Ok(rpc_receipts(&block).into_iter().nth(index as usize))
     }
 
-    fn block_receipts(&self, block: BlockId) -> RpcResult<Option<Vec<TransactionReceipt>>> {
+    fn block_receipts(&self, block: BlockId) -> RpcResult<Option<Vec<RpcReceipt>>> {
         Ok(self.block_of(block)?.map(|b| rpc_receipts(&b)))
     }
 
@@ -283,19 +293,26 @@ impl EthRpcServer for EthApi {
     }
 
     fn send_raw_transaction(&self, raw: Bytes) -> RpcResult<B256> {
-        decode_raw_transaction(&raw)?;
-        // The exact envelope decoded, so its keccak is the transaction hash.
-        let hash = keccak256(&raw);
-        let accepted = self
-            .ctx
-            .backend
-            .send_raw_transaction(raw)
-            .map_err(|e| server_error(e.message))?;
-        if accepted != hash {
-            tracing::warn!(target: "rpc::eth", %hash, %accepted, "backend answered another hash");
-        }
-        Ok(hash)
+        send_raw(&self.ctx, raw)
     }
+}
+
+/// Submits an EIP-2718 envelope of either kind to the backend; answers its hash.
+pub(crate) fn send_raw(ctx: &EthCtx, raw: Bytes) -> RpcResult<B256> {
+    // Native transactions are decoded (and their errors worded) by the backend.
+    if raw.first() != Some(&bytom2_utxo::native::NATIVE_TX_TYPE) {
+        decode_raw_transaction(&raw)?;
+    }
+    // The exact envelope decoded, so its keccak is the transaction hash.
+    let hash = keccak256(&raw);
+    let accepted = ctx
+        .backend
+        .send_raw_transaction(raw)
+        .map_err(|e| server_error(e.message))?;
+    if accepted != hash {
+        tracing::warn!(target: "rpc::eth", %hash, %accepted, "backend answered another hash");
+    }
+    Ok(hash)
 }
 
 /// Decodes an EIP-2718 envelope, with geth's messages for what does not decode.

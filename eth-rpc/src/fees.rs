@@ -106,10 +106,10 @@ fn lowest_tips(block: &BlockData) -> Vec<u128> {
     let mut tips: Vec<u128> = block
         .transactions
         .iter()
-        .filter(|t| t.sender != block.header.beneficiary)
-        .map(|t| {
-            t.effective_gas_price(base_fee)
-                .saturating_sub(u128::from(base_fee))
+        .enumerate()
+        .filter(|(_, t)| t.sender() != block.header.beneficiary)
+        .map(|(i, _)| {
+            crate::convert::effective_gas_price_at(block, i).saturating_sub(u128::from(base_fee))
         })
         .filter(|tip| *tip >= ORACLE_IGNORE_PRICE)
         .collect();
@@ -130,11 +130,11 @@ fn block_rewards(block: &BlockData, percentiles: &[f64]) -> Vec<u128> {
         .transactions
         .iter()
         .zip(&block.receipts)
-        .map(|(tx, r)| {
+        .enumerate()
+        .map(|(i, (_, r))| {
             let used = r.cumulative_gas_used.saturating_sub(previous);
             previous = r.cumulative_gas_used;
-            let tip = tx
-                .effective_gas_price(base_fee)
+            let tip = crate::convert::effective_gas_price_at(block, i)
                 .saturating_sub(u128::from(base_fee));
             (tip, used)
         })
@@ -284,6 +284,7 @@ mod tests {
                     success: true,
                     cumulative_gas_used: cumulative,
                     logs: Vec::new(),
+                    native_fee: None,
                 }
             })
             .collect();
@@ -295,7 +296,7 @@ mod tests {
                 ..Default::default()
             },
             hash: B256::ZERO,
-            transactions: txs.iter().map(|(tip, _)| tx(*tip)).collect(),
+            transactions: txs.iter().map(|(tip, _)| tx(*tip).into()).collect(),
             receipts,
         }
     }

@@ -7,7 +7,7 @@
 //! is dropped, by a sweep on every filter call and by a background task of the server.
 
 use crate::{
-    convert::pending_transaction,
+    convert::pending_eth_transaction,
     ctx::EthCtx,
     error::{RpcResult, invalid_params, server_error},
     logs::query_logs,
@@ -118,7 +118,7 @@ pub(crate) trait EthFilterRpc {
 
     /// `eth_newPendingTransactionFilter` (`true`: full transactions instead of hashes).
     #[method(name = "newPendingTransactionFilter", blocking)]
-    fn new_pending_transaction_filter(&self, full: Option<bool>) -> RpcResult<String>;
+    fn new_pending_eth_transaction_filter(&self, full: Option<bool>) -> RpcResult<String>;
 
     /// `eth_getFilterChanges`: what happened since the last poll.
     #[method(name = "getFilterChanges", blocking)]
@@ -175,7 +175,7 @@ impl EthFilterRpcServer for FilterApi {
         Ok(self.ctx.filters.install(FilterKind::Blocks { next }))
     }
 
-    fn new_pending_transaction_filter(&self, full: Option<bool>) -> RpcResult<String> {
+    fn new_pending_eth_transaction_filter(&self, full: Option<bool>) -> RpcResult<String> {
         let rx = self.ctx.backend.subscribe_pending_transactions();
         Ok(self.ctx.filters.install(FilterKind::Pending {
             rx,
@@ -207,7 +207,7 @@ impl EthFilterRpcServer for FilterApi {
                         let txs = hashes
                             .iter()
                             .filter_map(|h| self.ctx.backend.pool_transaction(*h))
-                            .map(|t| pending_transaction(&t))
+                            .filter_map(|t| t.as_eth().map(pending_eth_transaction))
                             .collect();
                         Poll::Done(FilterChanges::Transactions(txs))
                     } else {

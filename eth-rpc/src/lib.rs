@@ -1,5 +1,5 @@
-//! bytom2's Ethereum JSON-RPC server: the `eth`, `net`, `web3` and `txpool` namespaces
-//! on jsonrpsee, so MetaMask, Foundry, Hardhat, ethers, viem and web3.py work unchanged.
+//! bytom2's Ethereum JSON-RPC server: the `eth`, `net`, `web3`, `txpool` and `utxo`
+//! namespaces on jsonrpsee, so MetaMask, Foundry, Hardhat, ethers, viem and web3.py work unchanged.
 //!
 //! The node implements [`EthBackend`] (chain data, archive state, mempool,
 //! notifications) and calls [`start_server`]; the server answers from the backend only.
@@ -73,7 +73,17 @@ mod overlay;
 mod pubsub;
 mod server;
 mod txpool;
+mod utxo;
 
-pub use backend::{BlockData, BoxedState, EthBackend, PoolContent, PoolError, ReceiptData};
+pub use backend::{
+    BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, ReceiptData,
+    SettlementData,
+};
+pub use convert::{
+    NativeReceiptJson, NativeTransactionJson, OutPointJson, OutputJson, RpcReceipt, RpcTransaction,
+};
 pub use net_web3::default_client_version;
 pub use server::{RpcConfig, RpcError, RpcHandle, start_server};
+pub use utxo::{
+    AssetJson, BalanceJson, CoinJson, FeeScheduleJson, OutPointParam, SettlementJson, SupplyJson,
+};

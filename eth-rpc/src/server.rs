@@ -161,6 +161,9 @@ fn build_module(ctx: &EthCtx) -> Result<RpcModule<()>, RegisterMethodError> {
     module.merge(FilterApi::new(ctx.clone()).into_rpc())?;
     module.merge(PubSubApi::new(ctx.clone()).into_rpc())?;
     module.merge(TxpoolApi::new(ctx.clone()).into_rpc())?;
+    module.merge(crate::utxo::UtxoApiServer::into_rpc(
+        crate::utxo::UtxoApi::new(ctx.clone()),
+    ))?;
     module.merge(Web3RpcServer::into_rpc(NetWeb3Api::new(ctx.clone())))?;
     module.merge(NetRpcServer::into_rpc(NetWeb3Api::new(ctx.clone())))?;
     Ok(module)

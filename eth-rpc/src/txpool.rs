@@ -1,7 +1,9 @@
 //! The `txpool` namespace in geth's shapes: `txpool_status`, `txpool_content`,
 //! `txpool_contentFrom`, `txpool_inspect`.
 
-use crate::{backend::PoolContent, convert::pending_transaction, ctx::EthCtx, error::RpcResult};
+use crate::{
+    backend::PoolContent, convert::pending_eth_transaction, ctx::EthCtx, error::RpcResult,
+};
 use alloy_consensus::Transaction as _;
 use alloy_primitives::{Address, U64};
 use alloy_rpc_types_eth::Transaction;
@@ -112,8 +114,8 @@ impl TxpoolRpcServer for TxpoolApi {
     fn content(&self) -> RpcResult<TxpoolContent<Transaction>> {
         let c = self.ctx.backend.pool_content();
         Ok(TxpoolContent {
-            pending: map_pool(&c.pending, pending_transaction),
-            queued: map_pool(&c.queued, pending_transaction),
+            pending: map_pool(&c.pending, pending_eth_transaction),
+            queued: map_pool(&c.queued, pending_eth_transaction),
         })
     }
 
@@ -123,7 +125,7 @@ impl TxpoolRpcServer for TxpoolApi {
             pool.remove(&address)
                 .unwrap_or_default()
                 .iter()
-                .map(|(n, t)| (n.to_string(), pending_transaction(t)))
+                .map(|(n, t)| (n.to_string(), pending_eth_transaction(t)))
                 .collect()
         };
         Ok(TxpoolContentFrom {

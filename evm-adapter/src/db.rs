@@ -278,7 +278,13 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
         let code_hash = code.hash_slow();
         self.cache.insert_code(code_hash, code.original_bytes())?;
         self.code.insert(code_hash, code);
-        self.put_account(token, Some(Account { nonce: 1, code_hash }))?;
+        self.put_account(
+            token,
+            Some(Account {
+                nonce: 1,
+                code_hash,
+            }),
+        )?;
         self.cache.set_storage(
             ASSET_ISSUER,
             assets::registry_slot(token),

@@ -11,11 +11,11 @@ use alloy_consensus::{
     EMPTY_OMMER_ROOT_HASH, Header, Receipt, ReceiptWithBloom, Transaction,
     constants::EMPTY_WITHDRAWALS,
 };
-use bytom2_chainspec::FeeParams;
-use bytom2_utxo::native::{NativeLimits, RecoveredNative, validate_against};
 use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
 use alloy_primitives::{Address, B256, Bytes, I256, U256, keccak256};
 use bytom2_chainspec::ChainSpec;
+use bytom2_chainspec::FeeParams;
+use bytom2_utxo::native::{NativeLimits, RecoveredNative, validate_against};
 use bytom2_utxo::{AssetId, LtHash, StateChanges, StateView};
 use revm::{
     Context, ExecuteEvm, MainBuilder, MainContext,
@@ -136,6 +136,8 @@ pub struct ExecutedTx {
     pub contract_address: Option<Address>,
     /// Return data, or revert data when it reverted.
     pub output: Bytes,
+    /// The BTM fee of a native transaction (`None` for Ethereum transactions).
+    pub native_fee: Option<U256>,
 }
 
 impl ExecutedTx {
@@ -170,6 +172,7 @@ struct PendingTx {
     effective_gas_price: u128,
     contract_address: Option<Address>,
     output: Bytes,
+    native_fee: Option<U256>,
 }
 
 /// A block that has been executed and settled, ready to commit.
@@ -375,6 +378,26 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
         contract_address: Option<Address>,
         output: Bytes,
     ) {
+        let native_fee = None;
+        self.include_with_fee(
+            tx,
+            receipt,
+            (gas_used, effective_gas_price),
+            contract_address,
+            output,
+            native_fee,
+        );
+    }
+
+    fn include_with_fee(
+        &mut self,
+        tx: BlockTx,
+        receipt: Receipt,
+        (gas_used, effective_gas_price): (u64, u128),
+        contract_address: Option<Address>,
+        output: Bytes,
+        native_fee: Option<U256>,
+    ) {
         self.roots
             .get_or_insert_with(RootsWorker::spawn)
             .push(tx.clone(), receipt);
@@ -384,6 +407,7 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             effective_gas_price,
             contract_address,
             output,
+            native_fee,
         });
     }
 
@@ -422,10 +446,12 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             }
             .into());
         }
-        state.check_settlement_cover(&v.spent).map_err(|e| match e {
-            bytom2_utxo::native::NativeTxError::State(e) => ExecuteTxError::Exec(e.into()),
-            e => ExecuteTxError::Native(e),
-        })?;
+        state
+            .check_settlement_cover(&v.spent)
+            .map_err(|e| match e {
+                bytom2_utxo::native::NativeTxError::State(e) => ExecuteTxError::Exec(e.into()),
+                e => ExecuteTxError::Native(e),
+            })?;
         let tx_index = u32::try_from(self.executed.len())
             .map_err(|_| ExecError::Evm("too many transactions".into()))?;
         state
@@ -449,7 +475,14 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             success: true,
         };
         tracing::debug!(target: "evm::executor", hash = %tx.hash, gas_used = v.gas, "executed native transaction");
-        self.include(BlockTx::Native(tx), receipt, v.gas, price, None, Bytes::new());
+        self.include_with_fee(
+            BlockTx::Native(tx),
+            receipt,
+            (v.gas, price),
+            None,
+            Bytes::new(),
+            Some(v.fee),
+        );
         Ok(summary)
     }
 
@@ -528,6 +561,7 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
                 effective_gas_price: p.effective_gas_price,
                 contract_address: p.contract_address,
                 output: p.output,
+                native_fee: p.native_fee,
             })
             .collect();
         let header = Header {

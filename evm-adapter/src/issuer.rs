@@ -119,13 +119,22 @@ enum Outcome {
     Revert(String),
 }
 
-fn run_issuer<CTX: ContextTr>(ctx: &mut CTX, inputs: &CallInputs) -> Result<InterpreterResult, String> {
+fn run_issuer<CTX: ContextTr>(
+    ctx: &mut CTX,
+    inputs: &CallInputs,
+) -> Result<InterpreterResult, String> {
     let input: Vec<u8> = inputs.input.as_bytes(ctx).to_vec();
     let selector: Option<[u8; 4]> = input.get(..4).and_then(|s| s.try_into().ok());
     let (cost, outcome) = if inputs.target_address != ASSET_ISSUER {
-        (READ_GAS, Outcome::Revert("delegatecall to the issuer is not supported".into()))
+        (
+            READ_GAS,
+            Outcome::Revert("delegatecall to the issuer is not supported".into()),
+        )
     } else if !inputs.call_value().is_zero() {
-        (READ_GAS, Outcome::Revert("the issuer takes no value".into()))
+        (
+            READ_GAS,
+            Outcome::Revert("the issuer takes no value".into()),
+        )
     } else {
         match selector {
             Some(IAssetIssuer::tokenOfCall::SELECTOR) => {
@@ -150,7 +159,8 @@ fn run_issuer<CTX: ContextTr>(ctx: &mut CTX, inputs: &CallInputs) -> Result<Inte
                 match IAssetIssuer::createAssetCall::abi_decode(&input) {
                     Ok(c) => {
                         let bytes = (c.name.len() + c.symbol.len() + c.data.len()) as u64;
-                        let cost = CREATE_GAS.saturating_add(bytes.saturating_mul(CREATE_GAS_PER_BYTE));
+                        let cost =
+                            CREATE_GAS.saturating_add(bytes.saturating_mul(CREATE_GAS_PER_BYTE));
                         if cost > inputs.gas_limit {
                             return Ok(out_of_gas(inputs.gas_limit));
                         }
@@ -178,7 +188,9 @@ fn run_issuer<CTX: ContextTr>(ctx: &mut CTX, inputs: &CallInputs) -> Result<Inte
         return Ok(out_of_gas(inputs.gas_limit));
     }
     Ok(match outcome {
-        Outcome::Return(data) => InterpreterResult::new(InstructionResult::Return, data.into(), gas),
+        Outcome::Return(data) => {
+            InterpreterResult::new(InstructionResult::Return, data.into(), gas)
+        }
         Outcome::Revert(reason) => InterpreterResult::new(
             InstructionResult::Revert,
             alloy_sol_types::Revert::from(reason).abi_encode().into(),
@@ -196,13 +208,23 @@ fn out_of_gas(limit: u64) -> InterpreterResult {
 fn sload<CTX: ContextTr>(ctx: &mut CTX, address: Address, slot: U256) -> Result<U256, String> {
     let journal = ctx.journal_mut();
     journal.load_account(address).map_err(|e| e.to_string())?;
-    Ok(journal.sload(address, slot).map_err(|e| e.to_string())?.data)
+    Ok(journal
+        .sload(address, slot)
+        .map_err(|e| e.to_string())?
+        .data)
 }
 
-fn sstore<CTX: ContextTr>(ctx: &mut CTX, address: Address, slot: U256, value: U256) -> Result<(), String> {
+fn sstore<CTX: ContextTr>(
+    ctx: &mut CTX,
+    address: Address,
+    slot: U256,
+    value: U256,
+) -> Result<(), String> {
     let journal = ctx.journal_mut();
     journal.load_account(address).map_err(|e| e.to_string())?;
-    journal.sstore(address, slot, value).map_err(|e| e.to_string())?;
+    journal
+        .sstore(address, slot, value)
+        .map_err(|e| e.to_string())?;
     Ok(())
 }
 
@@ -236,12 +258,20 @@ fn create_asset<CTX: ContextTr>(
     }
     {
         let journal = ctx.journal_mut();
-        let mut account = journal.load_account_mut(token).map_err(|e| e.to_string())?.data;
+        let mut account = journal
+            .load_account_mut(token)
+            .map_err(|e| e.to_string())?
+            .data;
         let code = NATIVE_ASSET_CODE.clone();
         account.set_code(code.hash_slow(), code);
         account.set_nonce(1);
     }
-    sstore(ctx, ASSET_ISSUER, registry_slot(token), U256::from_be_bytes(asset.0.0))?;
+    sstore(
+        ctx,
+        ASSET_ISSUER,
+        registry_slot(token),
+        U256::from_be_bytes(asset.0.0),
+    )?;
     for (slot, value) in assets::definition_storage(&def, asset) {
         sstore(ctx, token, slot, value)?;
     }
@@ -286,7 +316,8 @@ fn issue<CTX: ContextTr>(
     }
     let supply = sload(ctx, token, SUPPLY_SLOT)?;
     let balance = sload(ctx, token, balance_slot(c.to))?;
-    let (Some(supply), Some(balance)) = (supply.checked_add(c.amount), balance.checked_add(c.amount))
+    let (Some(supply), Some(balance)) =
+        (supply.checked_add(c.amount), balance.checked_add(c.amount))
     else {
         return Ok(Outcome::Revert("supply overflow".into()));
     };

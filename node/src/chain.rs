@@ -2,14 +2,14 @@
 
 use crate::NodeError;
 use alloy_consensus::Header;
-use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, keccak256, map::HashSet};
 use bytom2_chainspec::ChainSpec;
 use bytom2_evm_adapter::{
-    BlockAttributes, BlockExecutor, BlockHashes, ExecuteTxError, ExecutedBlock, RecoveredTx,
-    TxError, genesis_block,
+    BlockAttributes, BlockExecutor, BlockHashes, BlockTx, ExecuteTxError, ExecutedBlock, TxError,
+    genesis_block,
 };
-use bytom2_storage::{BlockToCommit, Database, LatestState, StoredReceipt};
+use bytom2_storage::{BlockToCommit, Database, LatestState, StoredReceipt, StoredSettlement};
+use bytom2_utxo::native::{NativeLimits, NativeTxError};
 use parking_lot::RwLock;
 use std::{path::Path, sync::Arc};
 
@@ -51,6 +51,10 @@ impl Rejected {
             ExecuteTxError::Invalid(e) => !matches!(
                 e,
                 TxError::NonceTooHigh { .. } | TxError::FeeCapTooLow { .. }
+            ),
+            ExecuteTxError::Native(e) => !matches!(
+                e,
+                NativeTxError::NeededBySettlement { .. } | NativeTxError::FeeTooLow { .. }
             ),
             ExecuteTxError::Exec(_) => false,
         }
@@ -98,6 +102,7 @@ impl Chain {
                     receipts: &[],
                     changes: &genesis.changes,
                     commitment: &genesis.commitment,
+                    settlement: None,
                 })?;
                 tracing::info!(target: "node::chain", hash = %genesis.hash, "wrote genesis block");
                 write_fingerprint(&fingerprint_file, fingerprint)?;
@@ -168,30 +173,42 @@ impl Chain {
         BlockAttributes::child_of(&self.spec, &head.header, head.hash, timestamp, beneficiary)
     }
 
+    /// The rules of native transactions on this chain.
+    pub fn native_limits(&self) -> NativeLimits {
+        NativeLimits {
+            min_output_amount: self.spec.params.min_output_amount,
+            ..NativeLimits::default()
+        }
+    }
+
     /// Executes `txs` in order into a block with `attrs`. Invalid transactions and those
     /// that no longer fit are left out and returned. Nothing is written.
     pub fn execute_block(
         &self,
         attrs: BlockAttributes,
-        txs: impl IntoIterator<Item = RecoveredTx>,
+        txs: impl IntoIterator<Item = impl Into<BlockTx>>,
     ) -> Result<(ExecutedBlock, Vec<Rejected>), NodeError> {
         let state = self.db.latest()?;
         let mut exec =
-            BlockExecutor::new(self.spec.chain_id, attrs, state, DbBlockHashes(&self.db));
+            BlockExecutor::new(self.spec.chain_id, attrs, state, DbBlockHashes(&self.db))
+                .with_native_rules(self.spec.params.fees.clone(), self.native_limits());
         let mut rejected = Vec::new();
         // Once one of a sender's transactions is left out, its later nonces cannot run
         // in this block: skip them (they stay in the pool) rather than reject them.
         let mut held_back: HashSet<Address> = HashSet::default();
         for tx in txs {
-            let (hash, sender) = (tx.hash, tx.sender);
-            if held_back.contains(&sender) {
+            let tx: BlockTx = tx.into();
+            let (hash, sender, is_eth) = (tx.hash(), tx.sender(), tx.as_eth().is_some());
+            if is_eth && held_back.contains(&sender) {
                 continue;
             }
-            match exec.execute(tx) {
+            match exec.execute_any(tx) {
                 Ok(_) => {}
                 Err(ExecuteTxError::Exec(e)) if e.is_fatal() => return Err(e.into()),
                 Err(error) => {
-                    held_back.insert(sender);
+                    if is_eth {
+                        held_back.insert(sender);
+                    }
                     rejected.push(Rejected {
                         hash,
                         sender,
@@ -211,16 +228,22 @@ impl Chain {
         let mut senders = Vec::with_capacity(n);
         let mut receipts = Vec::with_capacity(n);
         for t in &block.transactions {
-            raw.push(Bytes::from(t.tx.tx.encoded_2718()));
-            hashes.push(t.tx.hash);
-            senders.push(t.tx.sender);
+            raw.push(Bytes::from(t.tx.encoded_2718()));
+            hashes.push(t.tx.hash());
+            senders.push(t.tx.sender());
             receipts.push(StoredReceipt {
-                tx_type: t.receipt.tx_type() as u8,
-                success: t.receipt.status(),
-                cumulative_gas_used: t.receipt.cumulative_gas_used(),
-                logs: t.receipt.logs().to_vec(),
+                tx_type: t.tx_type(),
+                success: t.success(),
+                cumulative_gas_used: t.receipt.receipt.cumulative_gas_used,
+                logs: t.receipt.receipt.logs.clone(),
+                native_fee: t.native_fee,
             });
         }
+        let settlement = StoredSettlement {
+            id: block.settlement.id,
+            spent: block.settlement.spent.clone(),
+            created: block.settlement.created.clone(),
+        };
         // Only the block producer commits; readers keep the old head until the write is
         // durable, then see the new one.
         self.db.commit_block(&BlockToCommit {
@@ -232,6 +255,7 @@ impl Chain {
             receipts: &receipts,
             changes: &block.changes,
             commitment: &block.commitment,
+            settlement: Some(&settlement),
         })?;
         *self.head.write() = Head {
             header: block.header.clone(),

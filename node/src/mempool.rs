@@ -12,10 +12,15 @@
 //! - Bounded by count and bytes: a full pool answers `txpool is full`.
 //! - After each block, included and stale transactions are removed, and those the block
 //!   builder found invalid are evicted (never mined).
+//! - Native transactions (no nonce) wait beside them, in arrival order. The pool never
+//!   holds two transactions spending one output, and never a native transaction that
+//!   spends BTM its owner's pending Ethereum transactions need (nor an Ethereum
+//!   transaction its owner's pool-spent outputs no longer cover).
 
 use alloy_consensus::Transaction;
 use alloy_primitives::{Address, B256, U256, map::HashMap};
-use bytom2_evm_adapter::{RecoveredTx, SPEC_ID};
+use bytom2_evm_adapter::{BlockTx, RecoveredTx, SPEC_ID};
+use bytom2_utxo::{AssetId, Coin, OutPoint, native::RecoveredNative};
 use revm::context_interface::cfg::gas::calculate_initial_tx_gas_for_tx;
 use std::collections::BTreeMap;
 
@@ -68,12 +73,25 @@ struct Pooled {
     arrival: u64,
 }
 
+#[derive(Debug, Clone)]
+struct PooledNative {
+    tx: RecoveredNative,
+    spent: Vec<(OutPoint, Coin)>,
+    size: usize,
+    arrival: u64,
+}
+
 /// Transactions waiting for inclusion.
 #[derive(Debug, Default)]
 pub struct Mempool {
     config: PoolConfig,
     by_hash: HashMap<B256, (Address, u64)>,
     by_sender: HashMap<Address, BTreeMap<u64, Pooled>>,
+    native: HashMap<B256, PooledNative>,
+    /// Which pooled native transaction spends each output.
+    spent_by: HashMap<OutPoint, B256>,
+    /// BTM of each owner that pooled native transactions spend.
+    native_btm_spent: HashMap<Address, U256>,
     bytes: usize,
     next_arrival: u64,
 }
@@ -91,23 +109,140 @@ impl Mempool {
 
     /// Number of transactions held.
     pub fn len(&self) -> usize {
-        self.by_hash.len()
+        self.by_hash.len() + self.native.len()
     }
 
     /// Whether the pool is empty.
     pub fn is_empty(&self) -> bool {
-        self.by_hash.is_empty()
+        self.len() == 0
     }
 
     /// Whether `hash` is held.
     pub fn contains(&self, hash: &B256) -> bool {
-        self.by_hash.contains_key(hash)
+        self.by_hash.contains_key(hash) || self.native.contains_key(hash)
     }
 
-    /// A held transaction.
-    pub fn get(&self, hash: &B256) -> Option<&RecoveredTx> {
+    /// A held transaction of either kind.
+    pub fn get(&self, hash: &B256) -> Option<BlockTx> {
+        if let Some(n) = self.native.get(hash) {
+            return Some(BlockTx::Native(n.tx.clone()));
+        }
         let (sender, nonce) = self.by_hash.get(hash)?;
-        self.by_sender.get(sender)?.get(nonce).map(|p| &p.tx)
+        self.by_sender
+            .get(sender)?
+            .get(nonce)
+            .map(|p| BlockTx::Eth(p.tx.clone()))
+    }
+
+    /// Number of native transactions held.
+    pub fn native_len(&self) -> usize {
+        self.native.len()
+    }
+
+    /// What `owner`'s pending Ethereum transactions may cost at most:
+    /// `Σ gas × maxFee + value`, and the first one's hash.
+    fn eth_cost(&self, owner: Address) -> (U256, Option<B256>) {
+        let Some(queue) = self.by_sender.get(&owner) else {
+            return (U256::ZERO, None);
+        };
+        let cost = queue.values().fold(U256::ZERO, |acc, p| {
+            let t = &p.tx.tx;
+            acc.saturating_add(
+                U256::from(t.gas_limit())
+                    .saturating_mul(U256::from(t.max_fee_per_gas()))
+                    .saturating_add(t.value()),
+            )
+        });
+        (cost, queue.values().next().map(|p| p.tx.hash))
+    }
+
+    /// Adds a native transaction that passed the rules against the head state (`spent`:
+    /// its inputs with their coins). `btm_balance` is an owner's BTM in the head state.
+    pub fn add_native(
+        &mut self,
+        tx: RecoveredNative,
+        spent: Vec<(OutPoint, Coin)>,
+        btm_balance: impl Fn(Address) -> U256,
+    ) -> Result<(), String> {
+        if self.contains(&tx.hash) {
+            return Err("already known".into());
+        }
+        let size = tx.size;
+        if size > self.config.max_tx_size {
+            return Err("oversized data".into());
+        }
+        for (op, _) in &spent {
+            if let Some(other) = self.spent_by.get(op) {
+                return Err(format!(
+                    "input {op} is already spent by pending transaction {other}"
+                ));
+            }
+        }
+        // Each owner's BTM left after this and the other pooled native spends must still
+        // cover its pending Ethereum transactions.
+        let mut spends: BTreeMap<Address, (U256, OutPoint)> = BTreeMap::new();
+        for (op, coin) in &spent {
+            if coin.output.asset == AssetId::BTM {
+                let e = spends.entry(coin.output.owner).or_insert((U256::ZERO, *op));
+                e.0 = e.0.saturating_add(coin.output.amount);
+            }
+        }
+        for (owner, (amount, op)) in &spends {
+            let (cost, first) = self.eth_cost(*owner);
+            let Some(first) = first else { continue };
+            let already = self
+                .native_btm_spent
+                .get(owner)
+                .copied()
+                .unwrap_or_default();
+            let left = btm_balance(*owner)
+                .saturating_sub(already)
+                .saturating_sub(*amount);
+            if left < cost {
+                return Err(format!(
+                    "input {op} is needed to settle pending transaction {first} of {owner}"
+                ));
+            }
+        }
+        if self.len() + 1 > self.config.max_count || self.bytes + size > self.config.max_bytes {
+            return Err("txpool is full".into());
+        }
+        for (owner, (amount, _)) in spends {
+            *self.native_btm_spent.entry(owner).or_default() += amount;
+        }
+        for (op, _) in &spent {
+            self.spent_by.insert(*op, tx.hash);
+        }
+        let arrival = self.next_arrival;
+        self.next_arrival += 1;
+        self.bytes += size;
+        self.native.insert(
+            tx.hash,
+            PooledNative {
+                tx,
+                spent,
+                size,
+                arrival,
+            },
+        );
+        Ok(())
+    }
+
+    fn remove_native(&mut self, hash: &B256) -> Option<RecoveredNative> {
+        let pooled = self.native.remove(hash)?;
+        for (op, coin) in &pooled.spent {
+            self.spent_by.remove(op);
+            if coin.output.asset == AssetId::BTM
+                && let Some(v) = self.native_btm_spent.get_mut(&coin.output.owner)
+            {
+                *v = v.saturating_sub(coin.output.amount);
+                if v.is_zero() {
+                    self.native_btm_spent.remove(&coin.output.owner);
+                }
+            }
+        }
+        self.bytes -= pooled.size;
+        Some(pooled.tx)
     }
 
     /// Validates and adds `tx` (encoded size `size`). Returns the hash of a transaction
@@ -164,10 +299,17 @@ impl Mempool {
         let cost = U256::from(t.gas_limit())
             .saturating_mul(U256::from(t.max_fee_per_gas()))
             .saturating_add(t.value());
-        if cost > ctx.balance {
+        // Outputs that pooled native transactions spend are gone for this sender.
+        let balance = ctx.balance.saturating_sub(
+            self.native_btm_spent
+                .get(&tx.sender)
+                .copied()
+                .unwrap_or_default(),
+        );
+        if cost > balance {
             return Err(format!(
                 "insufficient funds for gas * price + value: address {} have {} want {}",
-                tx.sender, ctx.balance, cost
+                tx.sender, balance, cost
             ));
         }
         let replaced = match self
@@ -199,7 +341,7 @@ impl Mempool {
             return Err("txpool is full".into());
         }
         if let Some(old) = replaced {
-            self.remove(&old);
+            self.remove_eth(&old);
         }
         let arrival = self.next_arrival;
         self.next_arrival += 1;
@@ -212,8 +354,15 @@ impl Mempool {
         Ok(replaced)
     }
 
-    /// Removes a transaction; returns it.
-    pub fn remove(&mut self, hash: &B256) -> Option<RecoveredTx> {
+    /// Removes a transaction of either kind; returns it.
+    pub fn remove(&mut self, hash: &B256) -> Option<BlockTx> {
+        if let Some(n) = self.remove_native(hash) {
+            return Some(BlockTx::Native(n));
+        }
+        self.remove_eth(hash).map(BlockTx::Eth)
+    }
+
+    fn remove_eth(&mut self, hash: &B256) -> Option<RecoveredTx> {
         let (sender, nonce) = self.by_hash.remove(hash)?;
         let queue = self.by_sender.get_mut(&sender)?;
         let pooled = queue.remove(&nonce)?;
@@ -268,10 +417,46 @@ impl Mempool {
         (pending, queued)
     }
 
-    /// Executable transactions for the next block, at most `max`: each sender's
-    /// contiguous run from its state nonce, merged by arrival of each run's next
-    /// transaction.
-    pub fn best(&self, max: usize, state_nonce: impl Fn(Address) -> u64) -> Vec<RecoveredTx> {
+    /// Executable transactions of both kinds for the next block, at most `max`: the
+    /// Ethereum ones of [`Self::best_eth`] and the native ones, merged by arrival.
+    pub fn best(&self, max: usize, state_nonce: impl Fn(Address) -> u64) -> Vec<BlockTx> {
+        let eth = self.best_eth_with_arrival(max, state_nonce);
+        let mut native: Vec<&PooledNative> = self.native.values().collect();
+        native.sort_unstable_by_key(|p| p.arrival);
+        let mut out = Vec::with_capacity(max.min(eth.len() + native.len()));
+        let (mut e, mut n) = (eth.into_iter().peekable(), native.into_iter().peekable());
+        while out.len() < max {
+            let take_native = match (e.peek(), n.peek()) {
+                (None, None) => break,
+                (Some(_), None) => false,
+                (None, Some(_)) => true,
+                (Some((a, _)), Some(p)) => p.arrival < *a,
+            };
+            if take_native {
+                let p = n.next().expect("peeked");
+                out.push(BlockTx::Native(p.tx.clone()));
+            } else {
+                let (_, t) = e.next().expect("peeked");
+                out.push(BlockTx::Eth(t));
+            }
+        }
+        out
+    }
+
+    /// Executable Ethereum transactions, at most `max`: each sender's contiguous run from
+    /// its state nonce, merged by arrival of each run's next transaction.
+    pub fn best_eth(&self, max: usize, state_nonce: impl Fn(Address) -> u64) -> Vec<RecoveredTx> {
+        self.best_eth_with_arrival(max, state_nonce)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect()
+    }
+
+    fn best_eth_with_arrival(
+        &self,
+        max: usize,
+        state_nonce: impl Fn(Address) -> u64,
+    ) -> Vec<(u64, RecoveredTx)> {
         // (arrival of the run's head, sender, next nonce)
         let mut heads: std::collections::BinaryHeap<std::cmp::Reverse<(u64, Address, u64)>> = self
             .by_sender
@@ -289,7 +474,8 @@ impl Mempool {
                 break;
             };
             let queue = &self.by_sender[&sender];
-            out.push(queue[&nonce].tx.clone());
+            let p = &queue[&nonce];
+            out.push((p.arrival, p.tx.clone()));
             if let Some(next) = queue.get(&(nonce + 1)) {
                 heads.push(std::cmp::Reverse((next.arrival, sender, nonce + 1)));
             }
@@ -298,10 +484,25 @@ impl Mempool {
     }
 
     /// After a block: drops transactions whose nonce is below their sender's state nonce
-    /// (included or replaced on chain) and evicts `invalid` ones.
-    pub fn prune(&mut self, state_nonce: impl Fn(Address) -> u64, invalid: &[B256]) {
+    /// (included or replaced on chain), native transactions whose inputs are no longer
+    /// unspent (included, or spent by another), and evicts `invalid` ones.
+    pub fn prune(
+        &mut self,
+        state_nonce: impl Fn(Address) -> u64,
+        unspent: impl Fn(&OutPoint) -> bool,
+        invalid: &[B256],
+    ) {
         for hash in invalid {
             self.remove(hash);
+        }
+        let gone: Vec<B256> = self
+            .native
+            .iter()
+            .filter(|(_, p)| p.spent.iter().any(|(op, _)| !unspent(op)))
+            .map(|(h, _)| *h)
+            .collect();
+        for hash in gone {
+            self.remove_native(&hash);
         }
         let stale: Vec<B256> = self
             .by_sender
@@ -458,7 +659,7 @@ mod tests {
         );
         // a's transaction was mined (state nonce 1), b's turned invalid.
         let a_addr = a.address();
-        pool.prune(|s| if s == a_addr { 1 } else { 0 }, &[tb.hash]);
+        pool.prune(|s| if s == a_addr { 1 } else { 0 }, |_| true, &[tb.hash]);
         assert!(pool.is_empty());
     }
 
@@ -472,7 +673,7 @@ mod tests {
         for t in [&a1, &b0, &a0] {
             pool.add(t.clone(), 100, ctx(0)).unwrap();
         }
-        let order: Vec<B256> = pool.best(10, |_| 0).iter().map(|t| t.hash).collect();
+        let order: Vec<B256> = pool.best(10, |_| 0).iter().map(|t| t.hash()).collect();
         // a's run starts with a0 (arrived last), so b0 goes first, then a0, a1.
         assert_eq!(order, vec![b0.hash, a0.hash, a1.hash]);
     }

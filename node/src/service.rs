@@ -2,12 +2,19 @@
 //! server reads through.
 
 use crate::{Chain, Mempool, NodeError, PoolConfig, mempool::AdmissionContext};
-use alloy_consensus::TxEnvelope;
-use alloy_eips::eip2718::Decodable2718;
 use alloy_primitives::{Address, B256, Bytes, map::HashMap};
-use bytom2_eth_rpc::{BlockData, BoxedState, EthBackend, PoolContent, PoolError, ReceiptData};
-use bytom2_evm_adapter::RecoveredTx;
-use bytom2_utxo::{AssetId, StateView};
+use bytom2_eth_rpc::{
+    BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, ReceiptData,
+    SettlementData,
+};
+use bytom2_evm_adapter::{BlockTx, DecodeTxError};
+use bytom2_utxo::{
+    AssetId, StateView,
+    native::{
+        assets::{ASSET_ISSUER, REGISTRY_SLOT_TAG},
+        validate_against,
+    },
+};
 use parking_lot::{Condvar, Mutex};
 use std::{
     sync::{
@@ -171,9 +178,11 @@ impl Node {
             })
             .collect();
         let state = self.chain.latest()?;
-        self.pool
-            .lock()
-            .prune(|a| Self::state_nonce(&state, a), &invalid);
+        self.pool.lock().prune(
+            |a| Self::state_nonce(&state, a),
+            |op| state.coin(op).ok().flatten().is_some(),
+            &invalid,
+        );
         let number = block.header.number;
         let _ = self.blocks.send(number);
         Ok(number)
@@ -250,9 +259,7 @@ impl Node {
             .unwrap_or_default();
         let mut transactions = Vec::with_capacity(raw.len());
         for (bytes, sender) in raw.iter().zip(senders) {
-            let tx = TxEnvelope::decode_2718(&mut bytes.as_ref()).map_err(|e| e.to_string())?;
-            let hash = *tx.tx_hash();
-            transactions.push(RecoveredTx { tx, sender, hash });
+            transactions.push(decode_stored(bytes, sender)?);
         }
         let receipts = receipts
             .into_iter()
@@ -260,6 +267,7 @@ impl Node {
                 success: r.success,
                 cumulative_gas_used: r.cumulative_gas_used,
                 logs: r.logs,
+                native_fee: r.native_fee,
             })
             .collect();
         let hash = header.hash_slow();
@@ -355,9 +363,37 @@ impl EthBackend for Node {
         if size > self.config.pool.max_tx_size {
             return Err(err("oversized data".into()));
         }
-        let tx = TxEnvelope::decode_2718(&mut raw.as_ref())
-            .map_err(|e| err(format!("invalid transaction: {e}")))?;
-        let tx = RecoveredTx::recover(tx).map_err(|e| err(e.to_string()))?;
+        // Signatures are recovered here, outside the pool lock, on the RPC's threads.
+        let tx = match BlockTx::decode(&raw).map_err(|e| err(e.to_string()))? {
+            BlockTx::Eth(tx) => tx,
+            BlockTx::Native(tx) => {
+                let hash = tx.hash;
+                let base_fee = self.next_base_fee();
+                let mut pool = self.pool.lock();
+                let state = self.chain.latest().map_err(|e| err(e.to_string()))?;
+                let spec = self.chain.spec();
+                let v = validate_against(
+                    &state,
+                    &tx,
+                    spec.chain_id,
+                    &spec.params.fees,
+                    base_fee,
+                    &self.chain.native_limits(),
+                )
+                .map_err(|e| err(e.to_string()))?;
+                pool.add_native(tx, v.spent, |owner| {
+                    state.balance(owner, AssetId::BTM).unwrap_or_default()
+                })
+                .map_err(err)?;
+                drop(pool);
+                tracing::debug!(target: "node::pool", %hash, "accepted native transaction");
+                let _ = self.pending.send(hash);
+                if self.config.mining == Mining::Auto {
+                    self.signal();
+                }
+                return Ok(hash);
+            }
+        };
         let hash = tx.hash;
         let base_fee = self.next_base_fee();
         let gas_limit = self.next_gas_limit();
@@ -391,8 +427,8 @@ impl EthBackend for Node {
         Ok(self.pool.lock().pending_nonce(address, nonce))
     }
 
-    fn pool_transaction(&self, hash: B256) -> Option<RecoveredTx> {
-        self.pool.lock().get(&hash).cloned()
+    fn pool_transaction(&self, hash: B256) -> Option<BlockTx> {
+        self.pool.lock().get(&hash)
     }
 
     fn pool_content(&self) -> PoolContent {
@@ -410,4 +446,68 @@ impl EthBackend for Node {
     fn subscribe_pending_transactions(&self) -> broadcast::Receiver<B256> {
         self.pending.subscribe()
     }
+
+    fn list_assets(&self) -> Result<Vec<AssetId>, String> {
+        let entries = self
+            .chain
+            .db()
+            .storage_entries(ASSET_ISSUER)
+            .map_err(|e| e.to_string())?;
+        let mut assets: Vec<AssetId> = entries
+            .into_iter()
+            .filter(|(slot, _)| slot.to_be_bytes::<32>()[..12] == REGISTRY_SLOT_TAG[..])
+            .map(|(_, id)| AssetId(B256::from(id)))
+            .collect();
+        assets.sort_unstable();
+        Ok(assets)
+    }
+
+    fn block_settlement(&self, number: u64) -> Result<Option<SettlementData>, String> {
+        let db = self.chain.db();
+        let Some(header) = db.header(number).map_err(|e| e.to_string())? else {
+            return Ok(None);
+        };
+        let stored = db.settlement(number).map_err(|e| e.to_string())?;
+        Ok(Some(match stored {
+            Some(s) => SettlementData {
+                id: s.id,
+                spent: s.spent,
+                created: s.created,
+            },
+            None => SettlementData {
+                id: bytom2_evm_adapter::settlement_id(number, header.parent_hash),
+                ..Default::default()
+            },
+        }))
+    }
+
+    fn native_fee_schedule(&self) -> NativeFeeSchedule {
+        let spec = self.chain.spec();
+        let f = &spec.params.fees;
+        NativeFeeSchedule {
+            base: f.native_gas_base,
+            per_input: f.native_gas_per_input,
+            per_output: f.native_gas_per_output,
+            per_byte: f.native_gas_per_byte,
+            issuance: f.native_gas_issuance,
+            min_output_amount: spec.params.min_output_amount,
+        }
+    }
+}
+
+/// A stored transaction: an Ethereum one keeps the stored sender (no recovery); a native
+/// one is recovered (its signers are shown).
+fn decode_stored(bytes: &[u8], sender: Address) -> Result<BlockTx, String> {
+    use alloy_eips::eip2718::Decodable2718;
+    if bytes.first() == Some(&bytom2_utxo::native::NATIVE_TX_TYPE) {
+        return BlockTx::decode(bytes).map_err(|e: DecodeTxError| e.to_string());
+    }
+    let tx =
+        alloy_consensus::TxEnvelope::decode_2718(&mut &bytes[..]).map_err(|e| e.to_string())?;
+    let hash = *tx.tx_hash();
+    Ok(BlockTx::Eth(bytom2_evm_adapter::RecoveredTx {
+        tx,
+        sender,
+        hash,
+    }))
 }

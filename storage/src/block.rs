@@ -2,15 +2,17 @@
 
 use crate::{StorageError, StorageResult};
 use alloy_consensus::Header;
-use alloy_primitives::{Address, B256, Bytes, Log};
+use alloy_primitives::{Address, B256, Bytes, Log, U256};
 use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
-use bytom2_utxo::{LtHash, StateChanges};
+use bytom2_utxo::{Coin, LtHash, OutPoint, StateChanges};
 
 /// One transaction's receipt as stored: enough to rebuild the Ethereum receipt (the
 /// bloom is recomputed from the logs, gas used from the cumulative values).
 ///
-/// Stored as the RLP list `[tx_type, success, cumulative_gas_used, [log, …]]`.
+/// Stored as the RLP list `[tx_type, success, cumulative_gas_used, [log, …]]`, with
+/// `native_fee` appended for native transactions.
 #[derive(Clone, Debug, Default, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+#[rlp(trailing)]
 pub struct StoredReceipt {
     /// EIP-2718 type byte of the transaction (0 for legacy).
     pub tx_type: u8,
@@ -20,6 +22,63 @@ pub struct StoredReceipt {
     pub cumulative_gas_used: u64,
     /// The logs emitted.
     pub logs: Vec<Log>,
+    /// The BTM fee of a native transaction (BTM in minus BTM out); `None` for Ethereum
+    /// transactions.
+    pub native_fee: Option<U256>,
+}
+
+/// What a block's settlement spent and created (stored per block).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoredSettlement {
+    /// The settlement id.
+    pub id: B256,
+    /// Outputs spent, in order.
+    pub spent: Vec<(OutPoint, Coin)>,
+    /// Outputs created, in order.
+    pub created: Vec<(OutPoint, Coin)>,
+}
+
+impl StoredSettlement {
+    pub(crate) fn encode(&self, buf: &mut Vec<u8>) {
+        buf.clear();
+        buf.extend_from_slice(self.id.as_slice());
+        for list in [&self.spent, &self.created] {
+            buf.extend_from_slice(&(list.len() as u32).to_be_bytes());
+            for (op, coin) in list {
+                buf.extend_from_slice(&crate::codec::outpoint_key(op));
+                buf.extend_from_slice(&crate::codec::encode_coin(coin));
+            }
+        }
+    }
+
+    pub(crate) fn decode(b: &[u8]) -> StorageResult<Self> {
+        let err = || StorageError::codec("settlement: truncated");
+        let id = B256::from_slice(b.get(..32).ok_or_else(err)?);
+        let mut rest = &b[32..];
+        let mut lists = [Vec::new(), Vec::new()];
+        for list in &mut lists {
+            let n = u32::from_be_bytes(
+                rest.get(..4)
+                    .ok_or_else(err)?
+                    .try_into()
+                    .map_err(|_| err())?,
+            );
+            rest = &rest[4..];
+            let item = crate::codec::OUTPOINT_LEN + crate::codec::COIN_LEN;
+            for _ in 0..n {
+                let chunk = rest.get(..item).ok_or_else(err)?;
+                let op = crate::codec::decode_outpoint(&chunk[..crate::codec::OUTPOINT_LEN])?;
+                let coin = crate::codec::decode_coin(&chunk[crate::codec::OUTPOINT_LEN..])?;
+                list.push((op, coin));
+                rest = &rest[item..];
+            }
+        }
+        if !rest.is_empty() {
+            return Err(StorageError::codec("settlement: trailing bytes"));
+        }
+        let [spent, created] = lists;
+        Ok(Self { id, spent, created })
+    }
 }
 
 /// Everything written for one block, in one write transaction, by
@@ -46,6 +105,8 @@ pub struct BlockToCommit<'a> {
     pub changes: &'a StateChanges,
     /// The state commitment after the block.
     pub commitment: &'a LtHash,
+    /// What its settlement spent and created (`None`: nothing).
+    pub settlement: Option<&'a StoredSettlement>,
 }
 
 impl BlockToCommit<'_> {
@@ -173,13 +234,15 @@ mod tests {
             any::<bool>(),
             any::<u64>(),
             proptest::collection::vec(log(), 0..4),
+            proptest::option::of(any::<[u8; 32]>()),
         )
             .prop_map(
-                |(tx_type, success, cumulative_gas_used, logs)| StoredReceipt {
+                |(tx_type, success, cumulative_gas_used, logs, fee)| StoredReceipt {
                     tx_type,
                     success,
                     cumulative_gas_used,
                     logs,
+                    native_fee: fee.map(U256::from_be_bytes),
                 },
             )
     }

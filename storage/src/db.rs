@@ -1,7 +1,7 @@
 //! The database handle: opening (lock, schema check, tables) and block-data readers.
 
 use crate::{
-    StorageError, StorageResult, StoredReceipt, Table,
+    StorageError, StorageResult, StoredReceipt, StoredSettlement, Table,
     block::{decode_body, decode_header, decode_receipts},
     codec::{
         META_HEAD, META_SCHEMA_VERSION, decode_head, decode_number, decode_schema_version,
@@ -10,7 +10,7 @@ use crate::{
     tables::Tables,
 };
 use alloy_consensus::Header;
-use alloy_primitives::{Address, B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use signet_libmdbx::{
     DatabaseFlags, Environment, EnvironmentFlags, Geometry, MdbxError, Mode, Ro, SyncMode,
     TransactionKind, TxUnsync, WriteFlags, tx::Tx,
@@ -196,6 +196,39 @@ impl Database {
                 &number.to_be_bytes(),
                 decode_receipts,
             )
+        })
+    }
+
+    /// What the settlement of block `number` spent and created (`None` when it moved
+    /// nothing).
+    pub fn settlement(&self, number: u64) -> StorageResult<Option<StoredSettlement>> {
+        self.read(|txn, t| {
+            get(
+                txn,
+                t,
+                Table::Settlements,
+                &number.to_be_bytes(),
+                StoredSettlement::decode,
+            )
+        })
+    }
+
+    /// Every non-zero storage slot of `address` at the head, in slot order.
+    pub fn storage_entries(&self, address: Address) -> StorageResult<Vec<(U256, U256)>> {
+        self.read(|txn, t| {
+            let prefix = address.as_slice();
+            let mut cursor = txn.cursor(t.get(Table::Storage))?;
+            let mut item: Option<(Cow<'_, [u8]>, Cow<'_, [u8]>)> = cursor.set_range(prefix)?;
+            let mut out = Vec::new();
+            while let Some((key, value)) = item {
+                if !key.starts_with(prefix) {
+                    break;
+                }
+                let slot = crate::codec::decode_u256(&key[prefix.len()..])?;
+                out.push((slot, crate::codec::decode_u256(&value)?));
+                item = cursor.next()?;
+            }
+            Ok(out)
         })
     }
 

@@ -53,6 +53,7 @@
 //!     receipts: &[],
 //!     changes: &changes,
 //!     commitment: &commitment,
+//!     settlement: None,
 //! })?;
 //!
 //! assert_eq!(db.head()?, Some((0, header.hash_slow())));
@@ -72,7 +73,7 @@ mod state;
 mod tables;
 mod write;
 
-pub use block::{BlockToCommit, StoredReceipt};
+pub use block::{BlockToCommit, StoredReceipt, StoredSettlement};
 pub use db::{Database, DatabaseConfig, LOCK_FILE, SCHEMA_VERSION};
 pub use error::{StorageError, StorageResult};
 pub use state::{HistoricalState, LatestState};

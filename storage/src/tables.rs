@@ -48,11 +48,15 @@ pub enum Table {
     TxLookup,
     /// Metadata: `"schema_version"`, `"head"`, `"commitment"`.
     Meta,
+    /// Block settlements: `number(8)` → `id(32) n_spent(4) [outpoint(36) coin]…
+    /// n_created(4) [outpoint(36) coin]…`; absent for a block whose settlement moved
+    /// nothing (and for blocks written before the table existed).
+    Settlements,
 }
 
 impl Table {
     /// Every table, in a fixed order.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::Coins,
         Self::OwnerCoins,
         Self::Balances,
@@ -71,6 +75,7 @@ impl Table {
         Self::Receipts,
         Self::TxLookup,
         Self::Meta,
+        Self::Settlements,
     ];
 
     /// The MDBX database name.
@@ -94,6 +99,7 @@ impl Table {
             Self::Receipts => "Receipts",
             Self::TxLookup => "TxLookup",
             Self::Meta => "Meta",
+            Self::Settlements => "Settlements",
         }
     }
 }

@@ -251,6 +251,12 @@ impl Writer<'_> {
         self.put(Table::Bodies, &number, &buf)?;
         encode_receipts(&mut buf, block.receipts);
         self.put(Table::Receipts, &number, &buf)?;
+        if let Some(settlement) = block.settlement
+            && (!settlement.spent.is_empty() || !settlement.created.is_empty())
+        {
+            settlement.encode(&mut buf);
+            self.put(Table::Settlements, &number, &buf)?;
+        }
         self.value = buf;
         let lookup = self.tables.get(Table::TxLookup);
         // Hashes are random: inserting them in key order visits each B-tree page once.

@@ -213,14 +213,15 @@ impl Chain {
                 .transactions
                 .iter()
                 .map(|e| ReceiptData {
-                    success: e.receipt.status(),
-                    cumulative_gas_used: e.receipt.cumulative_gas_used(),
-                    logs: e.receipt.logs().to_vec(),
+                    success: e.success(),
+                    cumulative_gas_used: e.receipt.receipt.cumulative_gas_used,
+                    logs: e.receipt.receipt.logs.clone(),
+                    native_fee: e.native_fee,
                 })
                 .collect(),
         };
         for (i, tx) in data.transactions.iter().enumerate() {
-            self.tx_location.insert(tx.hash, (number, i as u32));
+            self.tx_location.insert(tx.hash(), (number, i as u32));
         }
         self.hashes.insert(number, block.hash);
         self.by_hash.insert(block.hash, number);
@@ -402,7 +403,7 @@ impl EthBackend for MemBackend {
         Ok(nonce)
     }
 
-    fn pool_transaction(&self, hash: B256) -> Option<RecoveredTx> {
+    fn pool_transaction(&self, hash: B256) -> Option<bytom2_evm_adapter::BlockTx> {
         self.chain
             .lock()
             .pool
@@ -410,6 +411,7 @@ impl EthBackend for MemBackend {
             .flat_map(|m| m.values())
             .find(|t| t.hash == hash)
             .cloned()
+            .map(Into::into)
     }
 
     fn pool_content(&self) -> PoolContent {

@@ -265,7 +265,10 @@ impl Chain {
     ) -> (ExecutedBlock, Vec<Option<ExecuteTxError>>) {
         let mut exec = BlockExecutor::new(self.spec.chain_id, attrs, &self.state, &self.hashes)
             .with_native_rules(self.spec.params.fees.clone(), NativeLimits::default());
-        let errors = txs.into_iter().map(|tx| exec.execute_any(tx).err()).collect();
+        let errors = txs
+            .into_iter()
+            .map(|tx| exec.execute_any(tx).err())
+            .collect();
         let block = exec.finish().expect("finish block");
         self.state
             .write_changes(block.changes.clone())

@@ -348,7 +348,12 @@ fn run(blocks: Vec<Vec<Action>>) -> (usize, usize, usize) {
                         tx.tx_hash()
                     );
                     assert_eq!(got.gas_used, exp.tx_gas_used(), "gas of {}", tx.tx_hash());
-                    assert_eq!(got.receipt.receipt.logs, exp.logs(), "logs of {}", tx.tx_hash());
+                    assert_eq!(
+                        got.receipt.receipt.logs,
+                        exp.logs(),
+                        "logs of {}",
+                        tx.tx_hash()
+                    );
                     if let ExecutionResult::Revert { output, .. } = exp {
                         assert_eq!(&got.output, output);
                     }

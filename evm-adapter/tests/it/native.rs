@@ -99,13 +99,20 @@ fn native_transfer_moves_outputs_burns_base_fee_and_pays_the_tip() {
     let gas = executed.gas_used;
     assert_eq!(block.header.gas_used, gas);
     assert_eq!(chain.balance(to), U256::from(12345));
-    assert_eq!(chain.balance(keys[0].address()), before - U256::from(12345) - fee());
+    assert_eq!(
+        chain.balance(keys[0].address()),
+        before - U256::from(12345) - fee()
+    );
     let burned = U256::from(base_fee) * U256::from(gas);
     assert_eq!(chain.balance(miner), fee() - burned);
     let supply = chain.state.supply(AssetId::BTM).unwrap();
     assert_eq!(supply.burned - supply_before.burned, burned);
     // The outputs sit at (hash, i), created at (block, tx index, i).
-    let coin = chain.state.coin(&OutPoint::new(tx.hash(), 0)).unwrap().unwrap();
+    let coin = chain
+        .state
+        .coin(&OutPoint::new(tx.hash(), 0))
+        .unwrap()
+        .unwrap();
     assert_eq!(coin.output.owner, to);
     assert_eq!(coin.origin.block, 1);
 }
@@ -163,7 +170,10 @@ fn double_spends_bad_signers_low_fees_and_contract_outputs_are_refused() {
     for (i, e) in errors.iter().enumerate().skip(2) {
         let e = native_err(e);
         let ok = match i {
-            2 => matches!(e, NativeTxError::SignerMismatch { .. } | NativeTxError::MissingInput(_)),
+            2 => matches!(
+                e,
+                NativeTxError::SignerMismatch { .. } | NativeTxError::MissingInput(_)
+            ),
             5 => matches!(e, NativeTxError::WrongChainId { .. }),
             _ => matches!(e, NativeTxError::MissingInput(_)),
         };
@@ -181,7 +191,10 @@ fn double_spends_bad_signers_low_fees_and_contract_outputs_are_refused() {
         signatures: vec![],
     };
     let cases: Vec<(BlockTx, &str)> = vec![
-        (signed(base.clone(), &[&keys[0]]), "signatures do not match the signers"),
+        (
+            signed(base.clone(), &[&keys[0]]),
+            "signatures do not match the signers",
+        ),
         (
             signed(
                 NativeTx {
@@ -274,7 +287,10 @@ fn native_issuance_creates_an_asset_with_an_erc20_face() {
     let (_, errors) = chain.mine_any(attrs, vec![create]);
     assert!(errors[0].is_none(), "{errors:?}");
     check_ledger(&chain.state);
-    assert_eq!(read_definition(&chain.state, asset).unwrap(), Some(def.clone()));
+    assert_eq!(
+        read_definition(&chain.state, asset).unwrap(),
+        Some(def.clone())
+    );
     assert_eq!(chain.state.supply(asset).unwrap().issued, U256::from(1000));
 
     // The holder moves 250 through the ERC-20 face: an Ethereum transaction.
@@ -319,8 +335,12 @@ fn native_issuance_creates_an_asset_with_an_erc20_face() {
         attrs,
         vec![
             BlockTx::Eth(
-                bytom2_evm_adapter::RecoveredTx::recover(sign(&keys[3], chain.spec.chain_id, &erc20))
-                    .unwrap(),
+                bytom2_evm_adapter::RecoveredTx::recover(sign(
+                    &keys[3],
+                    chain.spec.chain_id,
+                    &erc20,
+                ))
+                .unwrap(),
             ),
             steal,
         ],
@@ -331,7 +351,10 @@ fn native_issuance_creates_an_asset_with_an_erc20_face() {
     assert!(msg.contains("only the issuer"), "{msg}");
     check_ledger(&chain.state);
     assert_eq!(chain.state.balance(holder, asset).unwrap(), U256::from(350));
-    assert_eq!(chain.state.balance(receiver, asset).unwrap(), U256::from(250));
+    assert_eq!(
+        chain.state.balance(receiver, asset).unwrap(),
+        U256::from(250)
+    );
     // The token logged Transfer(holder, receiver, 250).
     let log = &block.transactions[0].receipt.receipt.logs[0];
     assert_eq!(log.address, token);
@@ -404,13 +427,19 @@ fn precompile_creates_and_issues_and_refuses_non_issuers() {
     assert!(errors.iter().all(Option::is_none), "{errors:?}");
     assert!(block.transactions[0].success(), "create");
     assert!(block.transactions[1].success(), "issue");
-    assert!(!block.transactions[2].success(), "a stranger's issue reverts");
+    assert!(
+        !block.transactions[2].success(),
+        "a stranger's issue reverts"
+    );
     check_ledger(&chain.state);
     assert_eq!(read_definition(&chain.state, asset).unwrap(), Some(def));
     assert_eq!(chain.state.balance(to, asset).unwrap(), U256::from(777));
     assert_eq!(chain.state.supply(asset).unwrap().issued, U256::from(777));
     // AssetCreated from the precompile; AssetIssued and the token's Transfer.
-    assert_eq!(block.transactions[0].receipt.receipt.logs[0].address, ASSET_ISSUER);
+    assert_eq!(
+        block.transactions[0].receipt.receipt.logs[0].address,
+        ASSET_ISSUER
+    );
     let logs = &block.transactions[1].receipt.receipt.logs;
     assert_eq!(logs.len(), 2);
     assert_eq!(logs[1].address, token_address(asset));
@@ -437,7 +466,8 @@ fn native_spend_of_outputs_needed_by_settlement_is_refused() {
         max_fee: 100 * GWEI,
         tip: GWEI,
     };
-    let eth = bytom2_evm_adapter::RecoveredTx::recover(sign(key, chain.spec.chain_id, &eth)).unwrap();
+    let eth =
+        bytom2_evm_adapter::RecoveredTx::recover(sign(key, chain.spec.chain_id, &eth)).unwrap();
     let native = transfer(&chain, key, Address::repeat_byte(0x44), U256::from(1000));
     let attrs = chain.next_attrs(Address::ZERO);
     let (block, errors) = chain.mine_any(attrs, vec![BlockTx::Eth(eth), native]);

@@ -32,6 +32,7 @@ fn block_data_round_trips() {
         receipts: &receipts,
         changes: &changes,
         commitment: &commitment,
+        settlement: None,
     })
     .unwrap();
 
@@ -120,6 +121,7 @@ fn inconsistent_blocks_are_refused() {
         receipts: &[],
         changes: &changes,
         commitment: &zero,
+        settlement: None,
     };
     assert!(matches!(
         db.commit_block(&block),
@@ -364,6 +366,7 @@ fn large_block_commit_time() {
         receipts: &receipts,
         changes: &changes,
         commitment: &commitment,
+        settlement: None,
     })
     .unwrap();
     eprintln!(

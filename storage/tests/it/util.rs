@@ -53,6 +53,7 @@ pub(crate) fn commit_empty(
         receipts: &[],
         changes,
         commitment,
+        settlement: None,
     })
 }
 
@@ -91,5 +92,6 @@ pub(crate) fn receipt(i: u64) -> StoredReceipt {
             vec![B256::repeat_byte(i as u8)],
             Bytes::from(vec![1, 2, 3]),
         )],
+        native_fee: None,
     }
 }

@@ -677,4 +677,72 @@ mod tests {
         // a's run starts with a0 (arrived last), so b0 goes first, then a0, a1.
         assert_eq!(order, vec![b0.hash, a0.hash, a1.hash]);
     }
+
+    fn native(
+        signer: &PrivateKeySigner,
+        input: OutPoint,
+        amount: u64,
+    ) -> (RecoveredNative, Vec<(OutPoint, Coin)>) {
+        use bytom2_utxo::{CoinOrigin, Output, native::NativeTx};
+        let mut t = NativeTx {
+            chain_id: 7,
+            inputs: vec![input],
+            outputs: vec![Output::new(
+                AssetId::BTM,
+                U256::from(amount % 1000 + 1),
+                Address::repeat_byte(5),
+            )],
+            issuance: None,
+            signatures: vec![],
+        };
+        t.signatures = vec![signer.sign_hash_sync(&t.sighash()).unwrap()];
+        let tx = RecoveredNative::decode(&t.encoded_2718()).unwrap();
+        let coin = Coin::new(
+            Output::new(AssetId::BTM, U256::from(amount), signer.address()),
+            CoinOrigin::new(0, 0, input.index),
+        );
+        (tx, vec![(input, coin)])
+    }
+
+    #[test]
+    fn native_double_spends_and_settlement_conflicts_are_refused() {
+        let mut pool = Mempool::new(PoolConfig::default());
+        let a = key(1);
+        let op = OutPoint::new(B256::repeat_byte(1), 0);
+        let op2 = OutPoint::new(B256::repeat_byte(1), 1);
+        let balance = |_: Address| U256::from(10u128.pow(20));
+        let (t1, s1) = native(&a, op, 10u128.pow(18) as u64);
+        pool.add_native(t1.clone(), s1.clone(), balance).unwrap();
+        assert_eq!(
+            pool.add_native(t1.clone(), s1, balance).unwrap_err(),
+            "already known"
+        );
+        // Another transaction spending the same output.
+        let (t2, s2) = native(&a, op, 10u128.pow(18) as u64 + 1);
+        let err = pool.add_native(t2, s2, balance).unwrap_err();
+        assert!(
+            err.contains("already spent by pending transaction"),
+            "{err}"
+        );
+        // An Ethereum transaction that needs nearly all of a's BTM, then a native spend
+        // of the rest: refused, naming the pending transaction.
+        let mut c = ctx(0);
+        c.balance = U256::from(3) * U256::from(10u128.pow(18));
+        let eth = tx(&a, 0, GWEI * 50_000, GWEI);
+        pool.add(eth.clone(), 100, c).unwrap();
+        let (t3, s3) = native(&a, op2, 10u128.pow(18) as u64);
+        let err = pool
+            .add_native(t3, s3, |_| U256::from(3) * U256::from(10u128.pow(18)))
+            .unwrap_err();
+        assert!(
+            err.contains("needed to settle pending transaction"),
+            "{err}"
+        );
+        assert!(err.contains(&eth.hash.to_string()), "{err}");
+        // Both kinds come out of `best`, and pruning drops spent inputs.
+        assert_eq!(pool.best(10, |_| 0).len(), 2);
+        pool.prune(|_| 0, |o| *o != op, &[]);
+        assert_eq!(pool.native_len(), 0);
+        assert!(!pool.contains(&t1.hash));
+    }
 }

@@ -7,7 +7,7 @@ use crate::{
     error::{internal, invalid_params, server_error},
     eth::send_raw,
 };
-use alloy_eips::{BlockId, BlockNumberOrTag};
+use alloy_eips::BlockId;
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
 use bytom2_evm_adapter::BlockTx;
 use bytom2_utxo::{
@@ -477,6 +477,3 @@ impl UtxoApiServer for UtxoApi {
         })
     }
 }
-
-#[allow(dead_code)]
-fn _tag_is_used(_: BlockNumberOrTag) {}

@@ -247,6 +247,31 @@ mod tests {
             )
     }
 
+    #[test]
+    fn settlements_round_trip_and_truncations_are_errors() {
+        use bytom2_utxo::{AssetId, CoinOrigin, Output};
+        let coin = |i: u8| {
+            (
+                OutPoint::new(B256::repeat_byte(i), u32::from(i)),
+                Coin::new(
+                    Output::new(AssetId::BTM, U256::from(i), Address::repeat_byte(i)),
+                    CoinOrigin::new(u64::from(i), u32::MAX, u32::from(i)),
+                ),
+            )
+        };
+        let s = StoredSettlement {
+            id: B256::repeat_byte(9),
+            spent: vec![coin(1), coin(2)],
+            created: vec![coin(3)],
+        };
+        let mut buf = Vec::new();
+        s.encode(&mut buf);
+        assert_eq!(StoredSettlement::decode(&buf).unwrap(), s);
+        for cut in 0..buf.len() {
+            assert!(StoredSettlement::decode(&buf[..cut]).is_err(), "cut {cut}");
+        }
+    }
+
     proptest! {
         #[test]
         fn receipts_round_trip(receipts in proptest::collection::vec(receipt(), 0..6)) {

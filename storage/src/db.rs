@@ -218,7 +218,7 @@ impl Database {
         self.read(|txn, t| {
             let prefix = address.as_slice();
             let mut cursor = txn.cursor(t.get(Table::Storage))?;
-            let mut item: Option<(Cow<'_, [u8]>, Cow<'_, [u8]>)> = cursor.set_range(prefix)?;
+            let mut item: Option<KeyValue<'_>> = cursor.set_range(prefix)?;
             let mut out = Vec::new();
             while let Some((key, value)) = item {
                 if !key.starts_with(prefix) {
@@ -246,6 +246,9 @@ impl Database {
         f(&txn, &self.inner.tables)
     }
 }
+
+/// A key and value read through a cursor.
+type KeyValue<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
 
 /// Reads one value of `table` in `txn` and decodes it.
 pub(crate) fn get<K: TransactionKind, T>(

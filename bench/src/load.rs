@@ -168,15 +168,22 @@ pub(crate) async fn submit(
     let mut errors = 0usize;
     match batch {
         None => {
+            let reported = std::sync::atomic::AtomicBool::new(false);
+            let reported = &reported;
             let results: Vec<bool> = stream::iter(raws.iter())
                 .map(|raw| async move {
-                    client
+                    let r = client
                         .request::<Value, _>(
                             "eth_sendRawTransaction",
                             rpc_params![hex::encode_prefixed(raw)],
                         )
-                        .await
-                        .is_ok()
+                        .await;
+                    if let Err(e) = &r
+                        && !reported.swap(true, std::sync::atomic::Ordering::Relaxed)
+                    {
+                        eprintln!("first submission error: {e}");
+                    }
+                    r.is_ok()
                 })
                 .buffer_unordered(concurrency)
                 .collect()

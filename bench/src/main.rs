@@ -3,9 +3,11 @@
 //!
 //! Phases: end-to-end throughput (BTM and ERC-20 transfers, single requests and batches),
 //! inclusion latency at half capacity, the read path (64 concurrent clients), peak memory
-//! and data size, start-up time. Run through `bench/run.sh`.
+//! and data size, start-up time; on bytom2 alone, native (type 0x62) against Ethereum BTM
+//! transfers (issue #5). Run through `bench/run.sh`.
 
 mod load;
+mod native;
 mod nodes;
 mod phases;
 mod report;
@@ -46,9 +48,20 @@ struct Args {
     /// Only measure bytom2 (for profiling); no report is written.
     #[arg(long)]
     bytom2_only: bool,
+    /// Run one phase only: `native` (native vs Ethereum transfers on bytom2); its section
+    /// of the report is replaced in `--out`.
+    #[arg(long, value_enum)]
+    only: Option<Only>,
     /// Where to write the markdown report.
     #[arg(long, default_value = "bench/RESULTS.md")]
     out: PathBuf,
+}
+
+/// Phases that can run alone.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Only {
+    /// Native vs Ethereum BTM transfers on bytom2.
+    Native,
 }
 
 fn keys(count: usize) -> anyhow::Result<Vec<PrivateKeySigner>> {
@@ -93,6 +106,18 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    if let Some(Only::Native) = args.only {
+        let r = runtime
+            .block_on(phases::native_vs_eth(&ctx))
+            .map_err(|e| format!("{e:#}"));
+        let section = report::native_section(&args_summary(&args), &r);
+        println!("{section}");
+        let old = std::fs::read_to_string(&args.out).unwrap_or_default();
+        std::fs::write(&args.out, report::splice_native(&old, &section))
+            .with_context(|| format!("writing {}", args.out.display()))?;
+        eprintln!("updated the native section of {}", args.out.display());
+        return r.map(|_| ()).map_err(|e| anyhow::anyhow!(e));
+    }
     if args.bytom2_only {
         let r = runtime.block_on(phases::run_bytom2(&ctx))?;
         eprintln!("{r:#?}");

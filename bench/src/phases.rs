@@ -2,9 +2,10 @@
 
 use crate::{
     load::{self, Kind},
+    native::{self, Coin, FeeSchedule},
     nodes::NodeProc,
 };
-use alloy_primitives::{Address, Bytes, TxKind, U256, hex, keccak256};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, hex, keccak256};
 use alloy_signer_local::PrivateKeySigner;
 use anyhow::Context;
 use futures::{StreamExt, stream};
@@ -66,6 +67,34 @@ pub(crate) struct NodeResults {
     pub(crate) reads: Vec<(&'static str, f64)>,
     pub(crate) peak_rss_mib: f64,
     pub(crate) data_mib: Option<f64>,
+    /// bytom2 only: native vs Ethereum transfers (or why the phase failed).
+    pub(crate) native: Option<Result<NativeVsEth, String>>,
+}
+
+/// Native vs Ethereum BTM transfers on one bytom2 node (issue #5).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NativeVsEth {
+    /// Ethereum transfers (21,000 gas) before the native run.
+    pub(crate) eth: Throughput,
+    /// Native 1-in-2-out transfers, each spending its own prepared output.
+    pub(crate) native: Throughput,
+    /// Ethereum transfers again, after the native run.
+    pub(crate) eth_after: Throughput,
+    /// Mean native gas of one native transfer.
+    pub(crate) native_gas: f64,
+    /// Mean envelope size of one native transfer (bytes).
+    pub(crate) native_bytes: f64,
+    /// Seconds spent splitting the senders' outputs (not timed).
+    pub(crate) setup_s: f64,
+    /// Setup transactions (split outputs).
+    pub(crate) setup_txs: usize,
+}
+
+impl NativeVsEth {
+    /// Mean of the two Ethereum runs (mined tx/s).
+    pub(crate) fn eth_mined_tps(&self) -> f64 {
+        (self.eth.mined_tps() + self.eth_after.mined_tps()) / 2.0
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -434,7 +463,198 @@ async fn run_node(ctx: &Ctx, which: Which) -> anyhow::Result<NodeResults> {
     let client = load::client(&node.url)?;
     r.reads = read_path(ctx, &client, id).await?;
     node.stop();
+    // Run 3 (bytom2 only): native vs Ethereum transfers.
+    if which == Which::Bytom2 {
+        r.native = Some(native_vs_eth(ctx).await.map_err(|e| {
+            eprintln!("[bytom2] native vs Ethereum phase failed: {e:#}");
+            format!("{e:#}")
+        }));
+    }
     Ok(r)
+}
+
+async fn head(client: &HttpClient) -> anyhow::Result<u64> {
+    load::quantity(
+        &client
+            .request::<Value, _>("eth_blockNumber", rpc_params![])
+            .await?,
+    )
+}
+
+/// Gives every sender `per_sender` unspent BTM outputs of exactly `amount` (outputs of
+/// transactions in the pool cannot be spent, so they are created and mined first): each
+/// round, every sender still short splits its largest other output into up to 255 outputs
+/// of `amount` plus change, and the round is mined. Returns the outputs and the number of
+/// setup transactions.
+async fn prepare_coins(
+    ctx: &Ctx,
+    client: &HttpClient,
+    fees: &FeeSchedule,
+    per_sender: usize,
+    amount: U256,
+) -> anyhow::Result<(Vec<Vec<Coin>>, usize)> {
+    let addrs: Vec<Address> = ctx.keys.iter().map(|k| k.address()).collect();
+    let mut setup_txs = 0;
+    for _round in 0..64 {
+        let coins = native::list_unspent(client, &addrs).await?;
+        let mut prepared = Vec::with_capacity(addrs.len());
+        let mut raws = Vec::new();
+        for (i, mine) in coins.iter().enumerate() {
+            let ready: Vec<Coin> = mine
+                .iter()
+                .filter(|c| c.amount == amount)
+                .take(per_sender)
+                .copied()
+                .collect();
+            if ready.len() < per_sender {
+                let n = (per_sender - ready.len()).min(native::MAX_OUTPUTS - 1);
+                let input = mine
+                    .iter()
+                    .filter(|c| c.amount != amount)
+                    .max_by_key(|c| c.amount)
+                    .copied()
+                    .with_context(|| format!("{} has no output to split", addrs[i]))?;
+                let outputs = vec![(addrs[i], amount); n];
+                let (raw, _) = native::transfer(&ctx.keys[i], ctx.chain_id, input, &outputs, fees)?;
+                raws.push(raw);
+            }
+            prepared.push(ready);
+        }
+        if raws.is_empty() {
+            return Ok((prepared, setup_txs));
+        }
+        setup_txs += raws.len();
+        let hashes: Vec<B256> = raws.iter().map(keccak256).collect();
+        let from = head(client).await?;
+        let results: Vec<anyhow::Result<String>> = stream::iter(raws.iter())
+            .map(|raw| send(client, raw))
+            .buffer_unordered(16)
+            .collect()
+            .await;
+        if let Some(Err(e)) = results.into_iter().find(|r| r.is_err()) {
+            anyhow::bail!("a setup (split) transaction was refused: {e:#}");
+        }
+        native::wait_included(client, &hashes, from, Duration::from_secs(300)).await?;
+    }
+    anyhow::bail!("outputs not prepared after 64 rounds")
+}
+
+/// Native transfers: `txs / senders` per sender, each spending one prepared output (1
+/// input; the recipient, the next sender, gets the dust minimum; change back), all
+/// independent so all can sit in the pool at once. Submitted like the Ethereum transfers
+/// (`eth_sendRawTransaction`, `concurrency` in flight) and timed until all are in blocks.
+async fn native_throughput(
+    ctx: &Ctx,
+    client: &HttpClient,
+) -> anyhow::Result<(Throughput, f64, f64, f64, usize)> {
+    let fees = FeeSchedule::fetch(client).await?;
+    let k = ctx.keys.len();
+    let per_sender = ctx.txs / k;
+    // Enough for the dust minimum to the recipient, change of at least the dust minimum
+    // and the fee of a 1-in-2-out transaction of up to 400 bytes, twice over.
+    let fee_max = fees.fee(fees.gas(1, 2, 400));
+    let amount = fees.min_output * U256::from(2) + fee_max * U256::from(2);
+    let t_setup = Instant::now();
+    let (coins, setup_txs) = prepare_coins(ctx, client, &fees, per_sender, amount).await?;
+    let setup_s = t_setup.elapsed().as_secs_f64();
+    eprintln!(
+        "[bytom2] native: {per_sender} outputs of {amount} wei for each of {k} senders in {setup_s:.1} s ({setup_txs} setup transactions)"
+    );
+    let started = Instant::now();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (keys, coins, fees) = (&ctx.keys, &coins, &fees);
+    let per_thread: Vec<anyhow::Result<Vec<(usize, Bytes, u64)>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    let mut out = Vec::new();
+                    for j in (t..k * per_sender).step_by(threads) {
+                        let (round, i) = (j / k, j % k);
+                        let to = keys[(i + 1) % k].address();
+                        let (raw, gas) = native::transfer(
+                            &keys[i],
+                            ctx.chain_id,
+                            coins[i][round],
+                            &[(to, fees.min_output)],
+                            fees,
+                        )?;
+                        out.push((j, raw, gas));
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("signer thread"))
+            .collect()
+    });
+    let mut all = Vec::new();
+    for part in per_thread {
+        all.extend(part?);
+    }
+    all.sort_by_key(|(j, _, _)| *j);
+    let sign_rate = all.len() as f64 / started.elapsed().as_secs_f64();
+    let n = all.len().max(1) as f64;
+    let mean_gas = all.iter().map(|(_, _, g)| *g as f64).sum::<f64>() / n;
+    let mean_bytes = all.iter().map(|(_, r, _)| r.len() as f64).sum::<f64>() / n;
+    let raws: Vec<Bytes> = all.into_iter().map(|(_, r, _)| r).collect();
+    let hashes: Vec<B256> = raws.iter().map(keccak256).collect();
+    let from = head(client).await?;
+    let t0 = Instant::now();
+    let (submit_s, errors) = load::submit(client, &raws, ctx.concurrency, None).await?;
+    if errors > 0 {
+        anyhow::bail!("{errors} native transactions were refused (first error above)");
+    }
+    native::wait_included(client, &hashes, from, Duration::from_secs(600)).await?;
+    Ok((
+        Throughput {
+            txs: raws.len(),
+            submit_s,
+            mined_s: t0.elapsed().as_secs_f64(),
+            errors,
+            sign_rate,
+        },
+        mean_gas,
+        mean_bytes,
+        setup_s,
+        setup_txs,
+    ))
+}
+
+/// Native vs Ethereum BTM transfers on a fresh bytom2 dev node (`--block-time 1`, same
+/// gas limit, same senders and transaction count): Ethereum transfers, then the native
+/// run, then Ethereum transfers again.
+pub(crate) async fn native_vs_eth(ctx: &Ctx) -> anyhow::Result<NativeVsEth> {
+    let (node, _) = start(ctx, Which::Bytom2, Some(1.0), "native")?;
+    let result = async {
+        let client = load::client(&node.url)?;
+        let eth = throughput(ctx, &client, ctx.chain_id, Kind::Native, None).await?;
+        eprintln!("[bytom2] Ethereum transfers: {:.0} tx/s mined", eth.mined_tps());
+        let (native, native_gas, native_bytes, setup_s, setup_txs) =
+            native_throughput(ctx, &client).await?;
+        eprintln!(
+            "[bytom2] native transfers: {:.0} tx/s mined ({native_gas:.0} gas, {native_bytes:.0} bytes each)",
+            native.mined_tps()
+        );
+        let eth_after = throughput(ctx, &client, ctx.chain_id, Kind::Native, None).await?;
+        eprintln!(
+            "[bytom2] Ethereum transfers again: {:.0} tx/s mined",
+            eth_after.mined_tps()
+        );
+        anyhow::Ok(NativeVsEth {
+            eth,
+            native,
+            eth_after,
+            native_gas,
+            native_bytes,
+            setup_s,
+            setup_txs,
+        })
+    }
+    .await;
+    node.stop();
+    result
 }
 
 /// bytom2 alone.

@@ -1,6 +1,6 @@
 //! The markdown report.
 
-use crate::phases::NodeResults;
+use crate::phases::{NativeVsEth, NodeResults};
 use std::fmt::Write;
 
 fn machine() -> String {
@@ -44,6 +44,79 @@ fn ratio(a: f64, b: f64) -> String {
     } else {
         "n/a".into()
     }
+}
+
+/// The title of the native section.
+pub(crate) const NATIVE_TITLE: &str = "## Native vs Ethereum transfers on bytom2";
+
+/// The section "native vs Ethereum transfers on bytom2" (issue #5).
+pub(crate) fn native_section(setup: &str, r: &Result<NativeVsEth, String>) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{NATIVE_TITLE}\n");
+    let n = match r {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = writeln!(s, "The phase failed: {e}");
+            return s;
+        }
+    };
+    let _ = writeln!(
+        s,
+        "One fresh bytom2 dev node (`--block-time 1`), same machine, same senders, same number of transactions ({setup}). \
+Ethereum: EIP-1559 BTM transfers of 1 wei to the next sender (21,000 gas), nonces in sequence. \
+Native: type-0x62 transfers, 1 input and 2 outputs (the dust minimum to the next sender, change back), each spending its own output \
+prepared before timing ({} split transactions, {:.1} s, not timed), so all are independent and in the pool at once; \
+fee = native gas x max(base fee, 1 gwei) x 2. Both are pre-signed, submitted over `eth_sendRawTransaction` with the same concurrency, \
+and timed from the first submission until every transaction is in a block. The Ethereum run is done before and after the native run.\n",
+        n.setup_txs, n.setup_s
+    );
+    let _ = writeln!(
+        s,
+        "| workload | txs | gas per tx | submitted tx/s | mined tx/s | mined gas/s |\n|---|---|---|---|---|---|"
+    );
+    for (label, t, gas) in [
+        ("Ethereum BTM transfers (before)", &n.eth, 21_000.0),
+        ("native BTM transfers, 1 in 2 out", &n.native, n.native_gas),
+        ("Ethereum BTM transfers (after)", &n.eth_after, 21_000.0),
+    ] {
+        let _ = writeln!(
+            s,
+            "| {label} | {} | {gas:.0} | {:.0} | {:.0} | {:.1} M |",
+            t.txs,
+            t.submitted_tps(),
+            t.mined_tps(),
+            t.mined_tps() * gas / 1e6
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n**Native / Ethereum (mined tx/s, Ethereum = mean of both runs): {}** (target of issue #5: 1.5x). \
+A native transfer is {:.0} bytes and {:.0} native gas ({:.2}x the 21,000 of an Ethereum transfer); \
+native gas counts towards the same block gas limit, which caps neither workload here. Submission errors: {}.",
+        ratio(n.native.mined_tps(), n.eth_mined_tps()),
+        n.native_bytes,
+        n.native_gas,
+        n.native_gas / 21_000.0,
+        n.eth.errors + n.native.errors + n.eth_after.errors
+    );
+    s
+}
+
+/// `old` with its native section replaced by `section` (or `section` inserted before the
+/// memory section, or appended).
+pub(crate) fn splice_native(old: &str, section: &str) -> String {
+    let section = section.trim_end();
+    if let Some(start) = old.find(NATIVE_TITLE) {
+        let rest = &old[start + NATIVE_TITLE.len()..];
+        let end = rest
+            .find("\n## ")
+            .map_or(old.len(), |e| start + NATIVE_TITLE.len() + e);
+        return format!("{}{section}\n{}", &old[..start], &old[end..]);
+    }
+    if let Some(at) = old.find("## Memory, disk, start-up") {
+        return format!("{}{section}\n\n{}", &old[..at], &old[at..]);
+    }
+    format!("{old}\n{section}\n")
 }
 
 /// Renders the results of [bytom2, anvil].
@@ -117,6 +190,9 @@ pub(crate) fn markdown(setup: &str, r: &[NodeResults]) -> String {
     );
     for ((label, x), (_, y)) in b.reads.iter().zip(&a.reads) {
         let _ = writeln!(s, "| {label} | {x:.0} | {y:.0} | {} |", ratio(*x, *y));
+    }
+    if let Some(n) = &b.native {
+        let _ = writeln!(s, "\n{}", native_section(setup, n));
     }
     let _ = writeln!(s, "\n## Memory, disk, start-up\n");
     let _ = writeln!(s, "| | bytom2 | anvil |\n|---|---|---|");

@@ -1,0 +1,327 @@
+//! Native UTXO transfers (EIP-2718 type `0x62`, docs/native-transactions.md) for the
+//! "native vs Ethereum transfers on bytom2" phase (issue #5).
+//!
+//! The envelope is encoded here by hand (a few lines of RLP) so that the harness needs no
+//! dependency beyond the ones it has; the node's acceptance of every transaction is the
+//! check that the encoding matches `bytom2_utxo::native::NativeTx`:
+//!
+//! ```text
+//! envelope = 0x62 || rlp([chain_id, inputs, outputs, issuance, signatures])
+//! sighash  = keccak256(0x62 || rlp([chain_id, inputs, outputs, issuance]))
+//! ```
+
+use crate::load;
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use anyhow::Context;
+use jsonrpsee::{
+    core::{client::ClientT, params::BatchRequestBuilder},
+    http_client::HttpClient,
+    rpc_params,
+};
+use serde_json::Value;
+use std::{
+    collections::HashSet,
+    time::{Duration, Instant},
+};
+
+/// The EIP-2718 type byte of native transactions.
+const NATIVE_TX_TYPE: u8 = 0x62;
+/// BTM's asset id.
+pub(crate) const BTM: B256 = B256::ZERO;
+/// Most outputs a native transaction may have.
+pub(crate) const MAX_OUTPUTS: usize = 256;
+
+fn rlp_header(len: usize, short: u8, out: &mut Vec<u8>) {
+    if len <= 55 {
+        out.push(short + len as u8);
+    } else {
+        let be = (len as u64).to_be_bytes();
+        let skip = be.iter().take_while(|b| **b == 0).count();
+        out.push(short + 55 + (8 - skip) as u8);
+        out.extend_from_slice(&be[skip..]);
+    }
+}
+
+fn rlp_bytes(b: &[u8], out: &mut Vec<u8>) {
+    if b.len() == 1 && b[0] < 0x80 {
+        out.push(b[0]);
+    } else {
+        rlp_header(b.len(), 0x80, out);
+        out.extend_from_slice(b);
+    }
+}
+
+/// A big-endian integer, minimal (zero is the empty string).
+fn rlp_uint(be: &[u8], out: &mut Vec<u8>) {
+    let skip = be.iter().take_while(|b| **b == 0).count();
+    rlp_bytes(&be[skip..], out);
+}
+
+fn rlp_list(payload: &[u8], out: &mut Vec<u8>) {
+    rlp_header(payload.len(), 0xc0, out);
+    out.extend_from_slice(payload);
+}
+
+/// A BTM-only native transaction without issuance.
+#[derive(Debug, Clone)]
+pub(crate) struct NativeTransfer {
+    pub(crate) chain_id: u64,
+    /// Outpoints spent: (creating transaction, index).
+    pub(crate) inputs: Vec<(B256, u32)>,
+    /// BTM outputs: (owner, amount).
+    pub(crate) outputs: Vec<(Address, U256)>,
+}
+
+impl NativeTransfer {
+    fn fields(&self) -> Vec<u8> {
+        let mut f = Vec::with_capacity(64 + 80 * (self.inputs.len() + self.outputs.len()));
+        rlp_uint(&self.chain_id.to_be_bytes(), &mut f);
+        let mut ins = Vec::new();
+        for (tx, index) in &self.inputs {
+            let mut i = Vec::with_capacity(40);
+            rlp_bytes(tx.as_slice(), &mut i);
+            rlp_uint(&index.to_be_bytes(), &mut i);
+            rlp_list(&i, &mut ins);
+        }
+        rlp_list(&ins, &mut f);
+        let mut outs = Vec::new();
+        for (owner, amount) in &self.outputs {
+            let mut o = Vec::with_capacity(90);
+            rlp_bytes(BTM.as_slice(), &mut o);
+            rlp_uint(&amount.to_be_bytes::<32>(), &mut o);
+            rlp_bytes(owner.as_slice(), &mut o);
+            rlp_list(&o, &mut outs);
+        }
+        rlp_list(&outs, &mut f);
+        // No issuance: the empty list.
+        rlp_list(&[], &mut f);
+        f
+    }
+
+    /// The hash the (single) owner signs.
+    pub(crate) fn sighash(&self) -> B256 {
+        let mut out = vec![NATIVE_TX_TYPE];
+        rlp_list(&self.fields(), &mut out);
+        keccak256(out)
+    }
+
+    /// The signed envelope (one signer: every input belongs to `key`).
+    pub(crate) fn sign(&self, key: &PrivateKeySigner) -> Bytes {
+        let sig = key.sign_hash_sync(&self.sighash()).expect("signing works");
+        let mut raw = [0u8; 65];
+        raw[..32].copy_from_slice(&sig.r().to_be_bytes::<32>());
+        raw[32..64].copy_from_slice(&sig.s().to_be_bytes::<32>());
+        raw[64] = u8::from(sig.v());
+        let mut sigs = Vec::with_capacity(67);
+        rlp_bytes(&raw, &mut sigs);
+        let mut payload = self.fields();
+        rlp_list(&sigs, &mut payload);
+        let mut out = vec![NATIVE_TX_TYPE];
+        rlp_list(&payload, &mut out);
+        out.into()
+    }
+}
+
+/// `utxo_feeSchedule`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FeeSchedule {
+    pub(crate) base_fee: U256,
+    pub(crate) base: u64,
+    pub(crate) per_input: u64,
+    pub(crate) per_output: u64,
+    pub(crate) per_byte: u64,
+    pub(crate) min_output: U256,
+}
+
+fn u256(v: &Value) -> anyhow::Result<U256> {
+    let s = v.as_str().context("expected a hex quantity")?;
+    Ok(U256::from_str_radix(s.trim_start_matches("0x"), 16)?)
+}
+
+impl FeeSchedule {
+    pub(crate) async fn fetch(client: &HttpClient) -> anyhow::Result<Self> {
+        let v: Value = client.request("utxo_feeSchedule", rpc_params![]).await?;
+        Ok(Self {
+            base_fee: u256(&v["baseFeePerGas"])?,
+            base: load::quantity(&v["base"])?,
+            per_input: load::quantity(&v["perInput"])?,
+            per_output: load::quantity(&v["perOutput"])?,
+            per_byte: load::quantity(&v["perByte"])?,
+            min_output: u256(&v["minOutputAmount"])?,
+        })
+    }
+
+    /// Native gas of a transaction of this shape and envelope size.
+    pub(crate) fn gas(&self, inputs: usize, outputs: usize, bytes: usize) -> u64 {
+        self.base
+            + inputs as u64 * self.per_input
+            + outputs as u64 * self.per_output
+            + bytes as u64 * self.per_byte
+    }
+
+    /// The fee paid: native gas × max(base fee, 1 gwei) × 2 (headroom for base fee rises).
+    pub(crate) fn fee(&self, gas: u64) -> U256 {
+        U256::from(gas) * self.base_fee.max(U256::from(1_000_000_000u64)) * U256::from(2)
+    }
+}
+
+/// One unspent BTM output.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Coin {
+    pub(crate) tx: B256,
+    pub(crate) index: u32,
+    pub(crate) amount: U256,
+}
+
+/// Unspent BTM outputs of every address (`utxo_listUnspent`, batched), oldest first.
+pub(crate) async fn list_unspent(
+    client: &HttpClient,
+    addrs: &[Address],
+) -> anyhow::Result<Vec<Vec<Coin>>> {
+    let mut out = Vec::with_capacity(addrs.len());
+    for chunk in addrs.chunks(50) {
+        let mut batch = BatchRequestBuilder::new();
+        for a in chunk {
+            batch.insert("utxo_listUnspent", rpc_params![a, BTM])?;
+        }
+        let res = client.batch_request::<Value>(batch).await?;
+        for r in res.into_iter() {
+            let coins = r.map_err(|e| anyhow::anyhow!("utxo_listUnspent: {e:?}"))?;
+            let mut v = Vec::new();
+            for c in coins.as_array().context("utxo_listUnspent: not a list")? {
+                v.push(Coin {
+                    tx: serde_json::from_value(c["tx"].clone())?,
+                    index: load::quantity(&c["index"])? as u32,
+                    amount: u256(&c["amount"])?,
+                });
+            }
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+/// A transfer spending `input` (owned by `key`): `amount` to `to`, the rest minus the fee
+/// back to `key`. Returns the raw envelope and its native gas.
+pub(crate) fn transfer(
+    key: &PrivateKeySigner,
+    chain_id: u64,
+    input: Coin,
+    outputs: &[(Address, U256)],
+    fees: &FeeSchedule,
+) -> anyhow::Result<(Bytes, u64)> {
+    let spent: U256 = outputs.iter().map(|(_, a)| *a).sum();
+    let mut tx = NativeTransfer {
+        chain_id,
+        inputs: vec![(input.tx, input.index)],
+        outputs: outputs.to_vec(),
+    };
+    // Size with a change output of the largest plausible encoding, then the real fee.
+    tx.outputs.push((key.address(), input.amount));
+    let size = tx.sign(key).len();
+    let gas = fees.gas(1, tx.outputs.len(), size);
+    let fee = fees.fee(gas);
+    let change = input
+        .amount
+        .checked_sub(spent + fee)
+        .filter(|c| *c >= fees.min_output)
+        .with_context(|| {
+            format!(
+                "coin of {} cannot pay {spent} and a fee of {fee} with change",
+                input.amount
+            )
+        })?;
+    tx.outputs.last_mut().expect("change output").1 = change;
+    let raw = tx.sign(key);
+    Ok((raw, gas))
+}
+
+/// Waits until every hash in `hashes` is in a block after `from` (watching new blocks).
+pub(crate) async fn wait_included(
+    client: &HttpClient,
+    hashes: &[B256],
+    from: u64,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let mut pending: HashSet<B256> = hashes.iter().copied().collect();
+    let deadline = Instant::now() + timeout;
+    let mut next = from + 1;
+    while !pending.is_empty() {
+        let head = load::quantity(
+            &client
+                .request::<Value, _>("eth_blockNumber", rpc_params![])
+                .await?,
+        )?;
+        while next <= head {
+            let block: Value = client
+                .request(
+                    "eth_getBlockByNumber",
+                    rpc_params![format!("{next:#x}"), false],
+                )
+                .await?;
+            for h in block["transactions"].as_array().into_iter().flatten() {
+                if let Ok(h) = serde_json::from_value::<B256>(h.clone()) {
+                    pending.remove(&h);
+                }
+            }
+            next += 1;
+        }
+        if pending.is_empty() {
+            break;
+        }
+        if Instant::now() > deadline {
+            anyhow::bail!(
+                "{} native transactions not included within {timeout:?}",
+                pending.len()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rlp_matches_known_encodings() {
+        let mut out = Vec::new();
+        rlp_uint(&0u64.to_be_bytes(), &mut out);
+        rlp_uint(&0x7fu64.to_be_bytes(), &mut out);
+        rlp_uint(&0x80u64.to_be_bytes(), &mut out);
+        rlp_uint(&0x400u64.to_be_bytes(), &mut out);
+        assert_eq!(out, [0x80, 0x7f, 0x81, 0x80, 0x82, 0x04, 0x00]);
+        let mut out = Vec::new();
+        rlp_list(&[0u8; 56], &mut out);
+        assert_eq!(&out[..2], &[0xf8, 56]);
+        let mut out = Vec::new();
+        rlp_bytes(&[1u8; 65], &mut out);
+        assert_eq!(&out[..2], &[0xb8, 65]);
+    }
+
+    #[test]
+    fn envelope_is_type_0x62_and_signature_is_not_in_the_sighash() {
+        let key = PrivateKeySigner::random();
+        let tx = NativeTransfer {
+            chain_id: 19000,
+            inputs: vec![(B256::repeat_byte(1), 3)],
+            outputs: vec![(Address::repeat_byte(9), U256::from(5))],
+        };
+        let raw = tx.sign(&key);
+        assert_eq!(raw[0], NATIVE_TX_TYPE);
+        // 0x62, list header (2 bytes), fields, signature list (2 + 67 bytes).
+        assert_eq!(raw.len(), 1 + 2 + tx.fields().len() + 2 + 67);
+        let sig = alloy_primitives::Signature::new(
+            U256::from_be_slice(&raw[raw.len() - 65..raw.len() - 33]),
+            U256::from_be_slice(&raw[raw.len() - 33..raw.len() - 1]),
+            raw[raw.len() - 1] == 1,
+        );
+        assert_eq!(
+            sig.recover_address_from_prehash(&tx.sighash()).unwrap(),
+            key.address()
+        );
+    }
+}

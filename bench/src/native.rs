@@ -238,16 +238,18 @@ pub(crate) fn transfer(
     Ok((raw, gas))
 }
 
-/// Waits until every hash in `hashes` is in a block after `from` (watching new blocks).
+/// Waits until every hash in `hashes` is in a block after `from` (watching new blocks);
+/// returns how many of them each block that had some included.
 pub(crate) async fn wait_included(
     client: &HttpClient,
     hashes: &[B256],
     from: u64,
     timeout: Duration,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<usize>> {
     let mut pending: HashSet<B256> = hashes.iter().copied().collect();
     let deadline = Instant::now() + timeout;
     let mut next = from + 1;
+    let mut per_block = Vec::new();
     while !pending.is_empty() {
         let head = load::quantity(
             &client
@@ -261,10 +263,16 @@ pub(crate) async fn wait_included(
                     rpc_params![format!("{next:#x}"), false],
                 )
                 .await?;
+            let mut ours = 0usize;
             for h in block["transactions"].as_array().into_iter().flatten() {
-                if let Ok(h) = serde_json::from_value::<B256>(h.clone()) {
-                    pending.remove(&h);
+                if let Ok(h) = serde_json::from_value::<B256>(h.clone())
+                    && pending.remove(&h)
+                {
+                    ours += 1;
                 }
+            }
+            if ours > 0 {
+                per_block.push(ours);
             }
             next += 1;
         }
@@ -279,7 +287,7 @@ pub(crate) async fn wait_included(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    Ok(())
+    Ok(per_block)
 }
 
 #[cfg(test)]

@@ -88,6 +88,8 @@ pub(crate) struct NativeVsEth {
     pub(crate) setup_s: f64,
     /// Setup transactions (split outputs).
     pub(crate) setup_txs: usize,
+    /// Native transfers included per block, in order.
+    pub(crate) native_per_block: Vec<usize>,
 }
 
 impl NativeVsEth {
@@ -546,7 +548,7 @@ async fn prepare_coins(
 async fn native_throughput(
     ctx: &Ctx,
     client: &HttpClient,
-) -> anyhow::Result<(Throughput, f64, f64, f64, usize)> {
+) -> anyhow::Result<(Throughput, f64, f64, f64, usize, Vec<usize>)> {
     let fees = FeeSchedule::fetch(client).await?;
     let k = ctx.keys.len();
     let per_sender = ctx.txs / k;
@@ -606,7 +608,8 @@ async fn native_throughput(
     if errors > 0 {
         anyhow::bail!("{errors} native transactions were refused (first error above)");
     }
-    native::wait_included(client, &hashes, from, Duration::from_secs(600)).await?;
+    let per_block = native::wait_included(client, &hashes, from, Duration::from_secs(600)).await?;
+    eprintln!("[bytom2] native transfers per block: {per_block:?}");
     Ok((
         Throughput {
             txs: raws.len(),
@@ -619,6 +622,7 @@ async fn native_throughput(
         mean_bytes,
         setup_s,
         setup_txs,
+        per_block,
     ))
 }
 
@@ -631,7 +635,7 @@ pub(crate) async fn native_vs_eth(ctx: &Ctx) -> anyhow::Result<NativeVsEth> {
         let client = load::client(&node.url)?;
         let eth = throughput(ctx, &client, ctx.chain_id, Kind::Native, None).await?;
         eprintln!("[bytom2] Ethereum transfers: {:.0} tx/s mined", eth.mined_tps());
-        let (native, native_gas, native_bytes, setup_s, setup_txs) =
+        let (native, native_gas, native_bytes, setup_s, setup_txs, native_per_block) =
             native_throughput(ctx, &client).await?;
         eprintln!(
             "[bytom2] native transfers: {:.0} tx/s mined ({native_gas:.0} gas, {native_bytes:.0} bytes each)",
@@ -650,6 +654,7 @@ pub(crate) async fn native_vs_eth(ctx: &Ctx) -> anyhow::Result<NativeVsEth> {
             native_bytes,
             setup_s,
             setup_txs,
+            native_per_block,
         })
     }
     .await;

@@ -92,12 +92,16 @@ and timed from the first submission until every transaction is in a block. The E
         s,
         "\n**Native / Ethereum (mined tx/s, Ethereum = mean of both runs): {}** (target of issue #5: 1.5x). \
 A native transfer is {:.0} bytes and {:.0} native gas ({:.2}x the 21,000 of an Ethereum transfer); \
-native gas counts towards the same block gas limit, which caps neither workload here. Submission errors: {}.",
+native gas counts towards the same block gas limit, which caps neither workload here. Submission errors: {}. \
+The native transfers went into {} blocks ({:?} per block): with 1-second blocks, one block more or less moves a mined rate by a large step, \
+so the mined rates are only as precise as the block time allows; the submitted rates show what the node admits per second.",
         ratio(n.native.mined_tps(), n.eth_mined_tps()),
         n.native_bytes,
         n.native_gas,
         n.native_gas / 21_000.0,
-        n.eth.errors + n.native.errors + n.eth_after.errors
+        n.eth.errors + n.native.errors + n.eth_after.errors,
+        n.native_per_block.len(),
+        n.native_per_block
     );
     s
 }

@@ -1,20 +1,14 @@
 //! Native UTXO transfers (EIP-2718 type `0x62`, docs/native-transactions.md) for the
 //! "native vs Ethereum transfers on bytom2" phase (issue #5).
 //!
-//! The envelope is encoded here by hand (a few lines of RLP) so that the harness needs no
-//! dependency beyond the ones it has; the node's acceptance of every transaction is the
-//! check that the encoding matches `bytom2_utxo::native::NativeTx`:
-//!
-//! ```text
-//! envelope = 0x62 || rlp([chain_id, inputs, outputs, issuance, signatures])
-//! sighash  = keccak256(0x62 || rlp([chain_id, inputs, outputs, issuance]))
-//! ```
+//! Transactions are built and signed with `bytom2_utxo::native::NativeTx`.
 
 use crate::load;
-use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use anyhow::Context;
+use bytom2_utxo::{AssetId, OutPoint, Output, native::NativeTx};
 use jsonrpsee::{
     core::{client::ClientT, params::BatchRequestBuilder},
     http_client::HttpClient,
@@ -26,43 +20,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// The EIP-2718 type byte of native transactions.
-const NATIVE_TX_TYPE: u8 = 0x62;
 /// BTM's asset id.
 pub(crate) const BTM: B256 = B256::ZERO;
 /// Most outputs a native transaction may have.
 pub(crate) const MAX_OUTPUTS: usize = 256;
-
-fn rlp_header(len: usize, short: u8, out: &mut Vec<u8>) {
-    if len <= 55 {
-        out.push(short + len as u8);
-    } else {
-        let be = (len as u64).to_be_bytes();
-        let skip = be.iter().take_while(|b| **b == 0).count();
-        out.push(short + 55 + (8 - skip) as u8);
-        out.extend_from_slice(&be[skip..]);
-    }
-}
-
-fn rlp_bytes(b: &[u8], out: &mut Vec<u8>) {
-    if b.len() == 1 && b[0] < 0x80 {
-        out.push(b[0]);
-    } else {
-        rlp_header(b.len(), 0x80, out);
-        out.extend_from_slice(b);
-    }
-}
-
-/// A big-endian integer, minimal (zero is the empty string).
-fn rlp_uint(be: &[u8], out: &mut Vec<u8>) {
-    let skip = be.iter().take_while(|b| **b == 0).count();
-    rlp_bytes(&be[skip..], out);
-}
-
-fn rlp_list(payload: &[u8], out: &mut Vec<u8>) {
-    rlp_header(payload.len(), 0xc0, out);
-    out.extend_from_slice(payload);
-}
 
 /// A BTM-only native transaction without issuance.
 #[derive(Debug, Clone)]
@@ -75,52 +36,30 @@ pub(crate) struct NativeTransfer {
 }
 
 impl NativeTransfer {
-    fn fields(&self) -> Vec<u8> {
-        let mut f = Vec::with_capacity(64 + 80 * (self.inputs.len() + self.outputs.len()));
-        rlp_uint(&self.chain_id.to_be_bytes(), &mut f);
-        let mut ins = Vec::new();
-        for (tx, index) in &self.inputs {
-            let mut i = Vec::with_capacity(40);
-            rlp_bytes(tx.as_slice(), &mut i);
-            rlp_uint(&index.to_be_bytes(), &mut i);
-            rlp_list(&i, &mut ins);
+    fn tx(&self) -> NativeTx {
+        NativeTx {
+            chain_id: self.chain_id,
+            inputs: self
+                .inputs
+                .iter()
+                .map(|(tx, i)| OutPoint::new(*tx, *i))
+                .collect(),
+            outputs: self
+                .outputs
+                .iter()
+                .map(|(owner, amount)| Output::new(AssetId::BTM, *amount, *owner))
+                .collect(),
+            issuance: None,
+            signatures: Vec::new(),
         }
-        rlp_list(&ins, &mut f);
-        let mut outs = Vec::new();
-        for (owner, amount) in &self.outputs {
-            let mut o = Vec::with_capacity(90);
-            rlp_bytes(BTM.as_slice(), &mut o);
-            rlp_uint(&amount.to_be_bytes::<32>(), &mut o);
-            rlp_bytes(owner.as_slice(), &mut o);
-            rlp_list(&o, &mut outs);
-        }
-        rlp_list(&outs, &mut f);
-        // No issuance: the empty list.
-        rlp_list(&[], &mut f);
-        f
-    }
-
-    /// The hash the (single) owner signs.
-    pub(crate) fn sighash(&self) -> B256 {
-        let mut out = vec![NATIVE_TX_TYPE];
-        rlp_list(&self.fields(), &mut out);
-        keccak256(out)
     }
 
     /// The signed envelope (one signer: every input belongs to `key`).
     pub(crate) fn sign(&self, key: &PrivateKeySigner) -> Bytes {
-        let sig = key.sign_hash_sync(&self.sighash()).expect("signing works");
-        let mut raw = [0u8; 65];
-        raw[..32].copy_from_slice(&sig.r().to_be_bytes::<32>());
-        raw[32..64].copy_from_slice(&sig.s().to_be_bytes::<32>());
-        raw[64] = u8::from(sig.v());
-        let mut sigs = Vec::with_capacity(67);
-        rlp_bytes(&raw, &mut sigs);
-        let mut payload = self.fields();
-        rlp_list(&sigs, &mut payload);
-        let mut out = vec![NATIVE_TX_TYPE];
-        rlp_list(&payload, &mut out);
-        out.into()
+        let mut tx = self.tx();
+        let sig = key.sign_hash_sync(&tx.sighash()).expect("signing works");
+        tx.signatures.push(sig);
+        tx.encoded_2718().into()
     }
 }
 
@@ -293,25 +232,10 @@ pub(crate) async fn wait_included(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytom2_utxo::native::{NATIVE_TX_TYPE, RecoveredNative};
 
     #[test]
-    fn rlp_matches_known_encodings() {
-        let mut out = Vec::new();
-        rlp_uint(&0u64.to_be_bytes(), &mut out);
-        rlp_uint(&0x7fu64.to_be_bytes(), &mut out);
-        rlp_uint(&0x80u64.to_be_bytes(), &mut out);
-        rlp_uint(&0x400u64.to_be_bytes(), &mut out);
-        assert_eq!(out, [0x80, 0x7f, 0x81, 0x80, 0x82, 0x04, 0x00]);
-        let mut out = Vec::new();
-        rlp_list(&[0u8; 56], &mut out);
-        assert_eq!(&out[..2], &[0xf8, 56]);
-        let mut out = Vec::new();
-        rlp_bytes(&[1u8; 65], &mut out);
-        assert_eq!(&out[..2], &[0xb8, 65]);
-    }
-
-    #[test]
-    fn envelope_is_type_0x62_and_signature_is_not_in_the_sighash() {
+    fn envelope_is_type_0x62_and_recovers_to_the_key() {
         let key = PrivateKeySigner::random();
         let tx = NativeTransfer {
             chain_id: 19000,
@@ -320,16 +244,7 @@ mod tests {
         };
         let raw = tx.sign(&key);
         assert_eq!(raw[0], NATIVE_TX_TYPE);
-        // 0x62, list header (2 bytes), fields, signature list (2 + 67 bytes).
-        assert_eq!(raw.len(), 1 + 2 + tx.fields().len() + 2 + 67);
-        let sig = alloy_primitives::Signature::new(
-            U256::from_be_slice(&raw[raw.len() - 65..raw.len() - 33]),
-            U256::from_be_slice(&raw[raw.len() - 33..raw.len() - 1]),
-            raw[raw.len() - 1] == 1,
-        );
-        assert_eq!(
-            sig.recover_address_from_prehash(&tx.sighash()).unwrap(),
-            key.address()
-        );
+        let back = RecoveredNative::decode(&raw).unwrap();
+        assert_eq!(back.signers, vec![key.address()]);
     }
 }

@@ -369,7 +369,9 @@ impl EthBackend for Node {
             BlockTx::Native(tx) => {
                 let hash = tx.hash;
                 let base_fee = self.next_base_fee();
-                let mut pool = self.pool.lock();
+                // The rules are checked against the head outside the pool lock, so
+                // submissions validate in parallel. A block committed meanwhile can spend
+                // an input: the block builder checks again and evicts such a transaction.
                 let state = self.chain.latest().map_err(|e| err(e.to_string()))?;
                 let spec = self.chain.spec();
                 let v = validate_against(
@@ -381,6 +383,7 @@ impl EthBackend for Node {
                     &self.chain.native_limits(),
                 )
                 .map_err(|e| err(e.to_string()))?;
+                let mut pool = self.pool.lock();
                 pool.add_native(tx, v.spent, |owner| {
                     state.balance(owner, AssetId::BTM).unwrap_or_default()
                 })

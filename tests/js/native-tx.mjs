@@ -424,8 +424,13 @@ export async function checkLedger(url, addresses, label = "") {
         })(),
       );
     }
-    await Promise.all(jobs);
-    // The UTXO index keeps no history: a block mined meanwhile means check again.
-    if ((await call(url, "eth_blockNumber")) === head || attempt >= 3) return Number(BigInt(head));
+    let failure = null;
+    await Promise.all(jobs.map((j) => j.catch((e) => (failure ??= e))));
+    // The UTXO index keeps no history: a block mined meanwhile (interval mining) means
+    // the reads may mix two blocks, or be refused for a past block: check again.
+    const moved = (await call(url, "eth_blockNumber")) !== head;
+    if (moved && attempt < 5) continue;
+    if (failure) throw failure;
+    return Number(BigInt(head));
   }
 }

@@ -181,7 +181,6 @@ fn errors_without_a_node_are_one_line() {
 }
 
 #[test]
-#[ignore = "needs utxo RPC"]
 fn send_balance_issue_and_errors_against_a_dev_node() {
     let node = DevNode::start();
     let url = node.url.as_str();

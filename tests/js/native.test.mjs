@@ -56,10 +56,10 @@ async function mined(txPromise, label) {
 
 /** Asserts that `raw` is refused with exactly `message` (a string, or a RegExp). */
 function refused(raw, message, method = "eth_sendRawTransaction") {
-  return refused2(url, raw, message, method);
+  return refusedAt(url, raw, message, method);
 }
 
-async function refused2(nodeUrl, raw, message, method = "eth_sendRawTransaction") {
+async function refusedAt(nodeUrl, raw, message, method = "eth_sendRawTransaction") {
   await assert.rejects(N.call(nodeUrl, method, [raw]), (e) => {
     if (message instanceof RegExp) assert.match(e.message, message);
     else assert.equal(e.message.toLowerCase(), message.toLowerCase());
@@ -423,7 +423,7 @@ test("the mempool's rules: an input needed to settle a pending Ethereum transact
     const ethHash = await N.call(u, "eth_sendRawTransaction", [ethRaw]);
     const [coin] = await N.listUnspent(u, w1.address, N.BTM);
     const native = await N.buildTransfer(u, { key: DEV_KEYS[1], to: ethers.Wallet.createRandom().address, amount: ONE });
-    await refused2(u, native.raw, `input ${coin.tx}:${coin.index} is needed to settle pending transaction ${ethHash} of ${w1.address}`);
+    await refusedAt(u, native.raw, `input ${coin.tx}:${coin.index} is needed to settle pending transaction ${ethHash} of ${w1.address}`);
 
     // DEV2: two native transactions spending the same coin.
     await freshBlock();
@@ -432,7 +432,7 @@ test("the mempool's rules: an input needed to settle a pending Ethereum transact
     const b = await N.buildTransfer(u, { key: DEV_KEYS[2], to, amount: 2n * ONE });
     assert.equal(await N.call(u, "utxo_sendRawTransaction", [a.raw]), a.hash);
     const spent = a.spent[0];
-    await refused2(u, b.raw, `input ${spent.tx}:${spent.index} is already spent by pending transaction ${a.hash}`);
+    await refusedAt(u, b.raw, `input ${spent.tx}:${spent.index} is already spent by pending transaction ${a.hash}`);
     // Both pending ones are mined; the ledger agrees afterwards.
     assert.equal((await N.waitReceipt(u, ethHash)).status, "0x1");
     assert.equal((await N.waitReceipt(u, a.hash)).status, "0x1");

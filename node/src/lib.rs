@@ -25,7 +25,8 @@
 //! let dir = std::env::temp_dir().join(format!("bytom2-doc-{}", std::process::id()));
 //! let chain = Chain::open(&dir, ChainSpec::dev()).unwrap();
 //! let attrs = chain.next_attributes(1, Address::ZERO);
-//! let (block, rejected) = chain.execute_block(attrs, []).unwrap();
+//! let no_txs: Vec<bytom2_evm_adapter::BlockTx> = Vec::new();
+//! let (block, rejected) = chain.execute_block(attrs, no_txs).unwrap();
 //! assert!(rejected.is_empty());
 //! chain.commit(&block).unwrap();
 //! assert_eq!(chain.head().header.number, 1);

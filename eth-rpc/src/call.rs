@@ -244,7 +244,8 @@ fn create_access_list(
             .with_db(&mut *db)
             .with_block(env.block.clone())
             .with_cfg(env.cfg.clone())
-            .build_mainnet_with_inspector(inspector);
+            .build_mainnet_with_inspector(inspector)
+            .with_precompiles(bytom2_evm_adapter::Bytom2Precompiles::default());
         let result = evm.inspect_one_tx(tx.clone());
         let tracer = std::mem::take(&mut evm.inspector);
         drop(evm);

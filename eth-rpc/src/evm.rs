@@ -12,7 +12,7 @@ use alloy_consensus::Header;
 use alloy_eips::BlockId;
 use alloy_primitives::{Bytes, TxKind, U256};
 use alloy_rpc_types_eth::{BlockOverrides, TransactionRequest, state::StateOverride};
-use bytom2_evm_adapter::{BlockState, DbError, TxError, cfg_env};
+use bytom2_evm_adapter::{BlockState, Bytom2Precompiles, DbError, TxError, cfg_env};
 use revm::{
     Context, ExecuteEvm, MainBuilder, MainContext,
     context::{BlockEnv, CfgEnv, TxEnv, either::Either, result::EVMError},
@@ -281,7 +281,8 @@ pub(crate) fn run(db: &mut CallDb, env: &CallEnv, tx: TxEnv) -> Result<Outcome, 
         .with_db(db)
         .with_block(env.block.clone())
         .with_cfg(env.cfg.clone())
-        .build_mainnet();
+        .build_mainnet()
+        .with_precompiles(Bytom2Precompiles::default());
     let result = evm.transact_one(tx.clone());
     outcome(result, &tx, env.block.basefee)
 }

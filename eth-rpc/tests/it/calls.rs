@@ -253,3 +253,36 @@ async fn create_access_list() {
     assert_eq!(list.0[0].address, Contracts::ECHO);
     assert_eq!(list.0[0].storage_keys, vec![B256::ZERO]);
 }
+
+#[tokio::test]
+async fn calls_reach_the_asset_issuance_precompile() {
+    use bytom2_utxo::{AssetId, native::assets::token_address};
+    let node = TestNode::start().await;
+    let asset = AssetId(B256::repeat_byte(7));
+    let selector = &alloy_primitives::keccak256("tokenOf(bytes32)")[..4];
+    let data = format!(
+        "0x{}{}",
+        alloy_primitives::hex::encode(selector),
+        alloy_primitives::hex::encode(asset.0)
+    );
+    let out = node
+        .call(
+            "eth_call",
+            vec![
+                json!({"to": "0x000000000000000000000000000000000000b701", "data": data}),
+                json!("latest"),
+            ],
+        )
+        .await;
+    let expected = B256::left_padding_from(token_address(asset).as_slice());
+    assert_eq!(out, json!(format!("{expected}")));
+    // eth_estimateGas charges the precompile's gas.
+    let gas = node
+        .call(
+            "eth_estimateGas",
+            vec![json!({"to": "0x000000000000000000000000000000000000b701", "data": data})],
+        )
+        .await;
+    let gas = u64::from_str_radix(gas.as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    assert!(gas > 21_000 && gas < 40_000, "{gas}");
+}

@@ -45,6 +45,13 @@ pub(crate) fn prepare(
     state_overrides: Option<StateOverride>,
     block_overrides: Option<BlockOverrides>,
 ) -> RpcResult<(CallDb, CallEnv)> {
+    // Without a block, or at `pending`, the call runs on the head state in the
+    // environment of the next block (number, timestamp now, base fee), as anvil does:
+    // an estimate then covers code that depends on `block.timestamp`.
+    let next_block = matches!(
+        block,
+        None | Some(BlockId::Number(alloy_eips::BlockNumberOrTag::Pending))
+    );
     let number = ctx.state_block(block)?;
     let header = ctx.existing_block(number)?.header.clone();
     let state = ctx.state_at(number)?;
@@ -53,6 +60,16 @@ pub(crate) fn prepare(
         db.apply_state_overrides(overrides)?;
     }
     let mut block_env = block_env(&header);
+    if next_block {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        block_env.number = U256::from(header.number + 1);
+        block_env.timestamp = U256::from(now.max(header.timestamp));
+        block_env.basefee = ctx.backend.next_base_fee();
+        block_env.gas_limit = ctx.backend.next_gas_limit();
+        block_env.beneficiary = ctx.backend.next_beneficiary();
+    }
     if let Some(o) = block_overrides {
         apply_block_overrides(&mut block_env, &mut db, o);
     }

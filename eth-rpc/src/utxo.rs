@@ -383,6 +383,11 @@ impl UtxoApiServer for UtxoApi {
                 let mut v = serde_json::to_value(OutputJson::from(o)).unwrap_or_default();
                 v["tx"] = serde_json::json!(tx.hash);
                 v["index"] = serde_json::json!(U64::from(i));
+                if let Some((_, number, index)) = &location {
+                    v["blockNumber"] = serde_json::json!(U64::from(*number));
+                    v["txIndex"] = serde_json::json!(U64::from(*index));
+                    v["outputIndex"] = serde_json::json!(U64::from(i));
+                }
                 v
             })
             .collect();

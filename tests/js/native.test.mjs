@@ -713,9 +713,7 @@ test("create and issue an asset through the IAssetIssuer precompile (transaction
   assert.equal(await token.totalSupply(), 5010n);
 });
 
-test("eth_call and eth_estimateGas run the IAssetIssuer precompile", {
-  skip: "node bug: eth_call/eth_estimateGas (eth-rpc call.rs/evm.rs) build revm's mainnet precompiles, not Bytom2Precompiles: eth_call to 0x…B701 returns 0x, eth_estimateGas of createAsset returns only the intrinsic gas (a transaction sent with it runs out of gas)",
-}, async () => {
+test("eth_call and eth_estimateGas run the IAssetIssuer precompile", async () => {
   assert.ok(gold && silver, "needs both assets");
   const creator = new ethers.Wallet(DEV_KEYS[1], provider);
   const issuer = new ethers.Contract(N.ASSET_ISSUER, abi.issuer, creator);
@@ -754,9 +752,7 @@ test("eth_call and eth_estimateGas run the IAssetIssuer precompile", {
   );
 });
 
-test("utxo_getTransaction lists outputs as coins (blockNumber, txIndex, outputIndex)", {
-  skip: "node bug: utxo_getTransaction's outputs have only tx, index, asset, amount, owner; the doc says they are coins (with blockNumber, txIndex, outputIndex)",
-}, async () => {
+test("utxo_getTransaction lists outputs as coins (blockNumber, txIndex, outputIndex)", async () => {
   assert.ok(minedNative.length > 0);
   for (const { hash, receipt, outputs } of minedNative) {
     const t = await N.call(url, "utxo_getTransaction", [hash]);

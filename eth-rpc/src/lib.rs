@@ -20,6 +20,8 @@
 //!   object; a number above the head is `-32000` "header not found".
 //! - `eth_call`/`eth_estimateGas`/`eth_createAccessList` follow geth: `from` defaults to
 //!   the zero address, gas to [`RpcConfig::gas_cap`], no fee means no base-fee check,
+//!   and without a block (or at `pending`) they run on the head state in the next block's
+//!   environment (number + 1, timestamp now, next base fee), as anvil does;
 //!   nonces are not checked; state overrides (`balance`, `nonce`, `code`, `state`,
 //!   `stateDiff`) and block overrides are applied.
 //!   There is no execution timeout: the gas cap bounds a call.

@@ -41,11 +41,6 @@ impl BlockTx {
         Ok(Self::Eth(RecoveredTx::recover(tx)?))
     }
 
-    /// Decodes many envelopes, recovering signers on every core; order is kept.
-    pub fn decode_all(raws: &[impl AsRef<[u8]> + Sync]) -> Vec<Result<Self, DecodeTxError>> {
-        crate::parallel::map(raws, |r| Self::decode(r.as_ref()))
-    }
-
     /// The transaction hash (keccak256 of the envelope).
     pub fn hash(&self) -> B256 {
         match self {

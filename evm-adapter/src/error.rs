@@ -193,8 +193,19 @@ pub enum ExecuteTxError {
     Invalid(#[from] TxError),
     /// The native transaction is invalid here; the block is unchanged.
     #[error(transparent)]
-    Native(#[from] bytom2_utxo::native::NativeTxError),
+    Native(bytom2_utxo::native::NativeTxError),
     /// The block could not take it (full) or the state failed.
     #[error(transparent)]
     Exec(#[from] ExecError),
+}
+
+impl From<bytom2_utxo::native::NativeTxError> for ExecuteTxError {
+    /// A state failure met while checking a native transaction is the block's, not the
+    /// transaction's.
+    fn from(e: bytom2_utxo::native::NativeTxError) -> Self {
+        match e {
+            bytom2_utxo::native::NativeTxError::State(e) => Self::Exec(e.into()),
+            e => Self::Native(e),
+        }
+    }
 }

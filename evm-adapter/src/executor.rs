@@ -361,35 +361,16 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
         self.include(
             BlockTx::Eth(tx),
             receipt,
-            gas_used,
-            effective_gas_price,
+            (gas_used, effective_gas_price),
             contract_address,
             output,
+            None,
         );
         Ok(summary)
     }
 
+    /// Adds an executed transaction to the block (its receipt goes to the roots worker).
     fn include(
-        &mut self,
-        tx: BlockTx,
-        receipt: Receipt,
-        gas_used: u64,
-        effective_gas_price: u128,
-        contract_address: Option<Address>,
-        output: Bytes,
-    ) {
-        let native_fee = None;
-        self.include_with_fee(
-            tx,
-            receipt,
-            (gas_used, effective_gas_price),
-            contract_address,
-            output,
-            native_fee,
-        );
-    }
-
-    fn include_with_fee(
         &mut self,
         tx: BlockTx,
         receipt: Receipt,
@@ -433,11 +414,7 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             &self.fees,
             base_fee,
             &self.limits,
-        )
-        .map_err(|e| match e {
-            bytom2_utxo::native::NativeTxError::State(e) => ExecuteTxError::Exec(e.into()),
-            e => ExecuteTxError::Native(e),
-        })?;
+        )?;
         let available = self.attrs.gas_limit - self.cumulative_gas;
         if v.gas > available {
             return Err(ExecError::BlockFull {
@@ -446,12 +423,7 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             }
             .into());
         }
-        state
-            .check_settlement_cover(&v.spent)
-            .map_err(|e| match e {
-                bytom2_utxo::native::NativeTxError::State(e) => ExecuteTxError::Exec(e.into()),
-                e => ExecuteTxError::Native(e),
-            })?;
+        state.check_settlement_cover(&v.spent)?;
         let tx_index = u32::try_from(self.executed.len())
             .map_err(|_| ExecError::Evm("too many transactions".into()))?;
         state
@@ -475,7 +447,7 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             success: true,
         };
         tracing::debug!(target: "evm::executor", hash = %tx.hash, gas_used = v.gas, "executed native transaction");
-        self.include_with_fee(
+        self.include(
             BlockTx::Native(tx),
             receipt,
             (v.gas, price),

@@ -31,7 +31,7 @@ impl RecoveredTx {
 
     /// Recovers many senders on up to `available_parallelism` threads, preserving order.
     pub fn recover_all(txs: Vec<TxEnvelope>) -> Vec<Result<Self, TxError>> {
-        crate::parallel::map(&txs, |t| Self::recover(t.clone()))
+        crate::parallel::map(txs, Self::recover)
     }
 
     /// The fee cap: `maxFeePerGas`, or `gasPrice` for legacy and EIP-2930.

@@ -238,23 +238,15 @@ impl Chain {
         attrs: BlockAttributes,
         txs: Vec<TxEnvelope>,
     ) -> (ExecutedBlock, Vec<Option<ExecuteTxError>>) {
-        let mut exec = BlockExecutor::new(self.spec.chain_id, attrs, &self.state, &self.hashes);
-        let mut errors = Vec::new();
-        for tx in txs {
-            let r = match RecoveredTx::recover(tx) {
-                Ok(tx) => exec.execute(tx).err(),
-                Err(e) => Some(e.into()),
-            };
-            errors.push(r);
-        }
-        let block = exec.finish().expect("finish block");
-        self.state
-            .write_changes(block.changes.clone())
-            .expect("write block");
-        self.head = block.header.clone();
-        self.head_hash = block.hash;
-        self.hashes.insert(block.header.number, block.hash);
-        (block, errors)
+        let txs = txs
+            .into_iter()
+            .map(|tx| {
+                RecoveredTx::recover(tx)
+                    .map(BlockTx::Eth)
+                    .map_err(Into::into)
+            })
+            .collect();
+        self.mine_recovered(attrs, txs)
     }
 
     /// Executes transactions of either kind in a block; invalid ones are left out.
@@ -263,11 +255,21 @@ impl Chain {
         attrs: BlockAttributes,
         txs: Vec<BlockTx>,
     ) -> (ExecutedBlock, Vec<Option<ExecuteTxError>>) {
+        self.mine_recovered(attrs, txs.into_iter().map(Ok).collect())
+    }
+
+    /// Executes the recovered transactions in a block, commits it, and returns each
+    /// one's error (a recovery error stands in for a transaction that did not recover).
+    fn mine_recovered(
+        &mut self,
+        attrs: BlockAttributes,
+        txs: Vec<Result<BlockTx, ExecuteTxError>>,
+    ) -> (ExecutedBlock, Vec<Option<ExecuteTxError>>) {
         let mut exec = BlockExecutor::new(self.spec.chain_id, attrs, &self.state, &self.hashes)
             .with_native_rules(self.spec.params.fees.clone(), NativeLimits::default());
         let errors = txs
             .into_iter()
-            .map(|tx| exec.execute_any(tx).err())
+            .map(|tx| tx.and_then(|tx| exec.execute_any(tx).map(|_| ())).err())
             .collect();
         let block = exec.finish().expect("finish block");
         self.state

@@ -73,6 +73,14 @@ struct Pooled {
     arrival: u64,
 }
 
+/// The most a transaction can take from its sender: `gas × maxFee + value`.
+fn max_cost(tx: &RecoveredTx) -> U256 {
+    let t = &tx.tx;
+    U256::from(t.gas_limit())
+        .saturating_mul(U256::from(t.max_fee_per_gas()))
+        .saturating_add(t.value())
+}
+
 #[derive(Debug, Clone)]
 struct PooledNative {
     tx: RecoveredNative,
@@ -145,14 +153,9 @@ impl Mempool {
         let Some(queue) = self.by_sender.get(&owner) else {
             return (U256::ZERO, None);
         };
-        let cost = queue.values().fold(U256::ZERO, |acc, p| {
-            let t = &p.tx.tx;
-            acc.saturating_add(
-                U256::from(t.gas_limit())
-                    .saturating_mul(U256::from(t.max_fee_per_gas()))
-                    .saturating_add(t.value()),
-            )
-        });
+        let cost = queue
+            .values()
+            .fold(U256::ZERO, |acc, p| acc.saturating_add(max_cost(&p.tx)));
         (cost, queue.values().next().map(|p| p.tx.hash))
     }
 
@@ -296,9 +299,7 @@ impl Mempool {
                 t.nonce()
             ));
         }
-        let cost = U256::from(t.gas_limit())
-            .saturating_mul(U256::from(t.max_fee_per_gas()))
-            .saturating_add(t.value());
+        let cost = max_cost(&tx);
         // Outputs that pooled native transactions spend are gone for this sender.
         let balance = ctx.balance.saturating_sub(
             self.native_btm_spent

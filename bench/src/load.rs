@@ -31,6 +31,34 @@ pub(crate) fn quantity(v: &Value) -> anyhow::Result<u64> {
     Ok(u64::from_str_radix(s.trim_start_matches("0x"), 16)?)
 }
 
+/// The node's head block number.
+pub(crate) async fn block_number(client: &HttpClient) -> anyhow::Result<u64> {
+    quantity(
+        &client
+            .request::<Value, _>("eth_blockNumber", rpc_params![])
+            .await?,
+    )
+}
+
+/// The transaction hashes of block `number` (empty if it does not exist).
+pub(crate) async fn block_tx_hashes(
+    client: &HttpClient,
+    number: u64,
+) -> anyhow::Result<Vec<String>> {
+    let block: Value = client
+        .request(
+            "eth_getBlockByNumber",
+            rpc_params![format!("{number:#x}"), false],
+        )
+        .await?;
+    Ok(block["transactions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h.as_str().map(str::to_string))
+        .collect())
+}
+
 /// What each transaction does.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Kind {

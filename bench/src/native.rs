@@ -190,21 +190,11 @@ pub(crate) async fn wait_included(
     let mut next = from + 1;
     let mut per_block = Vec::new();
     while !pending.is_empty() {
-        let head = load::quantity(
-            &client
-                .request::<Value, _>("eth_blockNumber", rpc_params![])
-                .await?,
-        )?;
+        let head = load::block_number(client).await?;
         while next <= head {
-            let block: Value = client
-                .request(
-                    "eth_getBlockByNumber",
-                    rpc_params![format!("{next:#x}"), false],
-                )
-                .await?;
             let mut ours = 0usize;
-            for h in block["transactions"].as_array().into_iter().flatten() {
-                if let Ok(h) = serde_json::from_value::<B256>(h.clone())
+            for h in load::block_tx_hashes(client, next).await? {
+                if let Ok(h) = h.parse::<B256>()
                     && pending.remove(&h)
                 {
                     ours += 1;

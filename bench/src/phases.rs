@@ -255,30 +255,15 @@ async fn latency(
     let watcher = {
         let (client, seen, done) = (client.clone(), seen.clone(), done.clone());
         tokio::spawn(async move {
-            let mut next: u64 = load::quantity(
-                &client
-                    .request::<Value, _>("eth_blockNumber", rpc_params![])
-                    .await?,
-            )? + 1;
+            let mut next: u64 = load::block_number(&client).await? + 1;
             while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                let head = load::quantity(
-                    &client
-                        .request::<Value, _>("eth_blockNumber", rpc_params![])
-                        .await?,
-                )?;
+                let head = load::block_number(&client).await?;
                 while next <= head {
-                    let block: Value = client
-                        .request(
-                            "eth_getBlockByNumber",
-                            rpc_params![format!("{next:#x}"), false],
-                        )
-                        .await?;
+                    let hashes = load::block_tx_hashes(&client, next).await?;
                     let now = Instant::now();
                     let mut seen = seen.lock().await;
-                    for h in block["transactions"].as_array().into_iter().flatten() {
-                        if let Some(h) = h.as_str() {
-                            seen.entry(h.to_string()).or_insert(now);
-                        }
+                    for h in hashes {
+                        seen.entry(h).or_insert(now);
                     }
                     next += 1;
                 }
@@ -345,11 +330,7 @@ async fn read_path(
         let hash = send(client, &raw).await?;
         receipt(client, &hash).await?;
     }
-    let head = load::quantity(
-        &client
-            .request::<Value, _>("eth_blockNumber", rpc_params![])
-            .await?,
-    )?;
+    let head = load::block_number(client).await?;
     let transfer_topic = format!("{:#x}", keccak256("Transfer(address,address,uint256)"));
     let mut calldata = vec![0x70, 0xa0, 0x82, 0x31];
     calldata.extend_from_slice(alloy_primitives::B256::left_padding_from(me.as_slice()).as_slice());
@@ -475,14 +456,6 @@ async fn run_node(ctx: &Ctx, which: Which) -> anyhow::Result<NodeResults> {
     Ok(r)
 }
 
-async fn head(client: &HttpClient) -> anyhow::Result<u64> {
-    load::quantity(
-        &client
-            .request::<Value, _>("eth_blockNumber", rpc_params![])
-            .await?,
-    )
-}
-
 /// Gives every sender `per_sender` unspent BTM outputs of exactly `amount` (outputs of
 /// transactions in the pool cannot be spent, so they are created and mined first): each
 /// round, every sender still short splits its largest other output into up to 255 outputs
@@ -527,7 +500,7 @@ async fn prepare_coins(
         }
         setup_txs += raws.len();
         let hashes: Vec<B256> = raws.iter().map(keccak256).collect();
-        let from = head(client).await?;
+        let from = load::block_number(client).await?;
         let results: Vec<anyhow::Result<String>> = stream::iter(raws.iter())
             .map(|raw| send(client, raw))
             .buffer_unordered(16)
@@ -602,7 +575,7 @@ async fn native_throughput(
     let mean_bytes = all.iter().map(|(_, r, _)| r.len() as f64).sum::<f64>() / n;
     let raws: Vec<Bytes> = all.into_iter().map(|(_, r, _)| r).collect();
     let hashes: Vec<B256> = raws.iter().map(keccak256).collect();
-    let from = head(client).await?;
+    let from = load::block_number(client).await?;
     let t0 = Instant::now();
     let (submit_s, errors) = load::submit(client, &raws, ctx.concurrency, None).await?;
     if errors > 0 {

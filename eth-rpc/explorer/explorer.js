@@ -164,13 +164,13 @@ function fields(rows) {
   return h("dl", { class: "fields" }, rows.filter((r) => r && r[1] !== null && r[1] !== undefined).map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
 }
 
-/** A table; `columns` are labels ("#label" aligns right), `rows` arrays of cells. */
+/** A table; `columns` are labels (">label" aligns right), `rows` arrays of cells. */
 function table(columns, rows, attrs = {}) {
-  const cls = (c) => (c.startsWith("#") ? "num" : null);
+  const cls = (c) => (c.startsWith(">") ? "num" : null);
   return h(
     "table",
     attrs,
-    h("thead", {}, h("tr", {}, columns.map((c) => h("th", { class: cls(c) }, c.replace(/^#/, ""))))),
+    h("thead", {}, h("tr", {}, columns.map((c) => h("th", { class: cls(c) }, c.replace(/^>/, ""))))),
     h("tbody", {}, rows.map((r) => (r instanceof Node ? r : h("tr", {}, r.map((cell, i) => h("td", { class: cls(columns[i]) }, cell)))))),
   );
 }
@@ -223,7 +223,7 @@ function origin(coin) {
 function coinTable(coins, id) {
   if (!coins.length) return empty("None.");
   return table(
-    ["Outpoint", "Owner", "Asset", "#Amount", "Created by"],
+    ["Outpoint", "Owner", "Asset", ">Amount", "Created by"],
     coins.map((c) => [
       mono(`${short(c.tx)}:${num(c.index)}`, `${c.tx}:${num(c.index)}`),
       c.owner ? addrLink(c.owner) : "—",
@@ -276,7 +276,7 @@ async function homePage() {
       stat("Gas price", gasPrice instanceof Error ? "—" : gwei(gasPrice)),
       stat("BTM supply", supply instanceof Error ? "—" : btm(supply.total)),
     ),
-    section("Latest blocks", table(["Block", "Hash", "Age", "#Transactions", "#Gas used"], rows, { id: "blocks" })),
+    section("Latest blocks", table(["Block", "Hash", "Age", ">Transactions", ">Gas used"], rows, { id: "blocks" })),
   ];
 }
 
@@ -351,7 +351,14 @@ async function blockPage(arg) {
       orError(settlement, (s) =>
         s
           ? [
-              h("p", { class: "muted" }, "The outputs the block's net balance changes spent and created (DESIGN.md section 3). Settlement id ", mono(s.id), "."),
+              h(
+                "p",
+                { class: "muted" },
+                "At the end of the block each address's net change in each asset settles into outputs: a gain creates one output, " +
+                  "a loss spends the oldest outputs and creates one for the change. Settlement id ",
+                mono(s.id),
+                ".",
+              ),
               h("h3", {}, "Spent"),
               coinTable(s.spent, "settlement-spent"),
               h("h3", {}, "Created"),
@@ -507,7 +514,7 @@ async function addressPage(addr) {
       orError(balances, (list) =>
         list.length
           ? table(
-              ["Asset", "Symbol", "Asset id", "ERC-20 token", "#Balance"],
+              ["Asset", "Symbol", "Asset id", "ERC-20 token", ">Balance"],
               list.map((b) => {
                 const a = assetOf(b.asset);
                 return [a.name || "—", a.symbol, mono(short(b.asset), b.asset), a.token ? addrLink(a.token) : "—", amount(b.asset, b.balance)];

@@ -23,6 +23,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
 const INDEX_HTML: &str = include_str!("../explorer/index.html");
 const EXPLORER_JS: &str = include_str!("../explorer/explorer.js");
 const EXPLORER_CSS: &str = include_str!("../explorer/explorer.css");
+const FAVICON_SVG: &str = include_str!("../explorer/favicon.svg");
 
 /// One embedded file.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +38,7 @@ fn asset(path: &str) -> Option<Asset> {
         "/" | "/index.html" => ("text/html; charset=utf-8", INDEX_HTML),
         "/explorer.js" => ("text/javascript; charset=utf-8", EXPLORER_JS),
         "/explorer.css" => ("text/css; charset=utf-8", EXPLORER_CSS),
+        "/favicon.svg" => ("image/svg+xml", FAVICON_SVG),
         _ => return None,
     };
     Some(Asset { content_type, body })
@@ -126,6 +128,7 @@ mod tests {
             ("/index.html", "text/html; charset=utf-8"),
             ("/explorer.js", "text/javascript; charset=utf-8"),
             ("/explorer.css", "text/css; charset=utf-8"),
+            ("/favicon.svg", "image/svg+xml"),
         ] {
             let r = respond(&request("GET", path, false)).expect(path);
             assert_eq!(r.headers()["content-type"], ty, "{path}");

@@ -33,6 +33,10 @@
 //! - Polling filters expire after [`RpcConfig::filter_timeout`] without a poll;
 //!   subscriptions (`newHeads`, `logs`, `newPendingTransactions`) need a WebSocket.
 //!
+//! - `GET /` on the same port is a block explorer: a static page (and its script, style
+//!   sheet and icon) embedded in the binary that reads the chain through these methods
+//!   (docs/explorer.md); WebSocket upgrades and `POST`s of `/` are JSON-RPC.
+//!
 //! Not served (answered `-32601`): `eth_getProof` (the state commitment is a multiset
 //! hash, which cannot prove single entries; proofs wait for a provable commitment),
 //! `eth_sendTransaction`/`eth_sign*` (the node holds no keys), mining and dev methods
@@ -64,9 +68,11 @@ mod backend;
 mod call;
 mod convert;
 mod ctx;
+mod dev;
 mod error;
 mod eth;
 mod evm;
+mod explorer;
 mod fees;
 mod filters;
 mod logs;
@@ -84,6 +90,7 @@ pub use backend::{
 pub use convert::{
     NativeReceiptJson, NativeTransactionJson, OutPointJson, OutputJson, RpcReceipt, RpcTransaction,
 };
+pub use dev::{DevBackend, DevError};
 pub use net_web3::default_client_version;
 pub use server::{RpcConfig, RpcError, RpcHandle, start_server};
 pub use utxo::{

@@ -126,6 +126,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             max_count: cli.max_pool_txs,
             ..PoolConfig::default()
         },
+        dev_keys: is_dev.then(|| dev_accounts().iter().map(|a| a.private_key).collect()),
         ..NodeConfig::default()
     };
     let node = Node::new(chain, config);

@@ -89,7 +89,8 @@ pub trait DevBackend: Send + Sync {
     fn drop_transaction(&self, hash: B256) -> Option<B256>;
     /// Returns to genesis: blocks, state edits, snapshots, mempool and clock.
     fn reset(&self) -> Result<(), DevError>;
-    /// The accounts whose keys the node holds (`eth_accounts`).
+    /// The accounts whose keys the node holds, then the impersonated ones
+    /// (`eth_accounts`, as anvil lists them).
     fn accounts(&self) -> Vec<Address>;
     /// Whether `eth_sendTransaction` may send from `address` (a held key or an
     /// impersonated account).

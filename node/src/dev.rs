@@ -484,7 +484,19 @@ impl DevBackend for Node {
     }
 
     fn accounts(&self) -> Vec<Address> {
-        self.dev_state().accounts.clone()
+        // As anvil: the held keys' accounts, then the impersonated ones.
+        let dev = self.dev_state();
+        let mut accounts = dev.accounts.clone();
+        let mut impersonated: Vec<Address> = dev
+            .impersonated
+            .lock()
+            .iter()
+            .filter(|a| !dev.signers.contains_key(*a))
+            .copied()
+            .collect();
+        impersonated.sort_unstable();
+        accounts.extend(impersonated);
+        accounts
     }
 
     fn can_send_from(&self, address: Address) -> bool {

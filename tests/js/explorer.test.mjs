@@ -61,6 +61,13 @@ async function head() {
   return String(BigInt((await rpc(node.url, "eth_blockNumber")).result));
 }
 
+/**
+ * The selector of the home page's top row when it shows block `n`. (Selectors, not
+ * waitForFunction: the page's Content-Security-Policy forbids the eval that
+ * Playwright's polling predicates need.)
+ */
+const topBlock = (n) => `#blocks tbody tr:first-child[data-number="${n}"]`;
+
 /** Types `q` into the search box and submits it. */
 async function search(q) {
   await page.fill("#search-input", q);
@@ -74,7 +81,7 @@ test("the home page lists the latest blocks, newest first, and follows the head"
   assert.match(response.headers()["content-security-policy"], /script-src 'self'/);
 
   const latest = await head();
-  await page.waitForFunction((n) => document.querySelector("#blocks tbody tr")?.dataset.number === n, latest, { timeout: 20000 });
+  await page.waitForSelector(topBlock(latest), { timeout: 20000 });
   assert.equal(await page.textContent("#latest"), latest);
   const numbers = await page.$$eval("#blocks tbody tr", (rows) => rows.map((r) => Number(r.dataset.number)));
   assert.deepEqual(numbers, [...numbers].sort((a, b) => b - a), "newest block at the top");
@@ -92,7 +99,7 @@ test("the home page lists the latest blocks, newest first, and follows the head"
   await (await wallet.sendTransaction({ to: recipient, value: 1n })).wait();
   const next = await head();
   assert.notEqual(next, latest);
-  await page.waitForFunction((n) => document.querySelector("#blocks tbody tr")?.dataset.number === n, next, { timeout: 10000 });
+  await page.waitForSelector(topBlock(next), { timeout: 10000 });
 });
 
 test("searching a transaction hash opens the transaction with its receipt", { skip }, async () => {
@@ -139,7 +146,7 @@ test("a block number and a block hash open the block; other input is not found",
   assert.match(await page.textContent("#block-txs"), new RegExp(transfer.hash.slice(0, 8)));
 
   await search(transfer.blockHash);
-  await page.waitForFunction((h) => location.hash === `#/block/${h}`, transfer.blockHash, { timeout: 10000 });
+  await page.waitForURL((u) => u.hash === `#/block/${transfer.blockHash}`, { timeout: 10000 });
   await page.waitForSelector("#block-txs", { timeout: 10000 });
 
   await search("0x" + "ab".repeat(32));

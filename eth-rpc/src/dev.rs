@@ -85,6 +85,8 @@ pub trait DevBackend: Send + Sync {
     fn set_coinbase(&self, address: Address);
     /// Sets the base fee of the next block.
     fn set_next_block_base_fee(&self, base_fee: u64) -> Result<(), DevError>;
+    /// Sets the next block's `prevRandao` (`mixHash`).
+    fn set_next_prev_randao(&self, randao: B256);
     /// Removes a transaction from the mempool; its hash if it was there.
     fn drop_transaction(&self, hash: B256) -> Option<B256>;
     /// Returns to genesis: blocks, state edits, snapshots, mempool and clock.
@@ -263,6 +265,10 @@ pub(crate) trait DevRpc {
         blocking
     )]
     fn set_next_block_base_fee(&self, base_fee: Quantity) -> RpcResult<()>;
+
+    /// `hardhat_setPrevRandao`: the next block's `prevRandao`.
+    #[method(name = "hardhat_setPrevRandao", aliases = ["anvil_setPrevRandao"], blocking)]
+    fn set_prev_randao(&self, randao: B256) -> RpcResult<()>;
 
     /// `anvil_dropTransaction`.
     #[method(name = "anvil_dropTransaction", aliases = ["hardhat_dropTransaction"], blocking)]
@@ -445,6 +451,12 @@ impl DevRpcServer for DevApi {
     fn set_next_block_base_fee(&self, base_fee: Quantity) -> RpcResult<()> {
         let dev = self.dev("anvil_setNextBlockBaseFeePerGas")?;
         Ok(dev.set_next_block_base_fee(base_fee.0)?)
+    }
+
+    fn set_prev_randao(&self, randao: B256) -> RpcResult<()> {
+        self.dev("hardhat_setPrevRandao")?
+            .set_next_prev_randao(randao);
+        Ok(())
     }
 
     fn drop_transaction(&self, hash: B256) -> RpcResult<Option<B256>> {

@@ -1,5 +1,5 @@
-//! bytom2's Ethereum JSON-RPC server: the `eth`, `net`, `web3`, `txpool` and `utxo`
-//! namespaces on jsonrpsee, so MetaMask, Foundry, Hardhat, ethers, viem and web3.py work unchanged.
+//! bytom2's Ethereum JSON-RPC server: the `eth`, `net`, `web3`, `txpool`, `utxo` and
+//! development namespaces on jsonrpsee, so MetaMask, Foundry, Hardhat, ethers, viem and web3.py work unchanged.
 //!
 //! The node implements [`EthBackend`] (chain data, archive state, mempool,
 //! notifications) and calls [`start_server`]; the server answers from the backend only.
@@ -37,10 +37,16 @@
 //!   sheet and icon) embedded in the binary that reads the chain through these methods
 //!   (docs/explorer.md); WebSocket upgrades and `POST`s of `/` are JSON-RPC.
 //!
+//! - On a development node ([`EthBackend::dev`] is `Some`) the dev methods are served
+//!   with anvil's names and their `hardhat_`/`anvil_` aliases (module `dev`,
+//!   [`DevBackend`]), `eth_sendTransaction` signs for the dev accounts and impersonated
+//!   ones, and `eth_accounts` lists them; on other nodes the dev methods are not
+//!   registered at all.
+//!
 //! Not served (answered `-32601`): `eth_getProof` (the state commitment is a multiset
 //! hash, which cannot prove single entries; proofs wait for a provable commitment),
-//! `eth_sendTransaction`/`eth_sign*` (the node holds no keys), mining and dev methods
-//! (`anvil_*`, `hardhat_*`, `evm_*`), `debug_*`, `eth_simulateV1`.
+//! `eth_sign*` (not even on development nodes), the dev methods outside development
+//! nodes, `debug_*`, `eth_simulateV1`.
 //!
 //! # Status
 //! ALPHA.

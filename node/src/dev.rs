@@ -52,6 +52,8 @@ pub(crate) struct Production {
     pub(crate) next_timestamp: Option<u64>,
     /// The next block's base fee, once.
     pub(crate) next_base_fee: Option<u64>,
+    /// The next block's `prevRandao`, once.
+    pub(crate) next_prev_randao: Option<B256>,
 }
 
 impl Production {
@@ -63,6 +65,7 @@ impl Production {
             time_offset: 0,
             next_timestamp: None,
             next_base_fee: None,
+            next_prev_randao: None,
         }
     }
 
@@ -458,6 +461,10 @@ impl DevBackend for Node {
     fn set_next_block_base_fee(&self, base_fee: u64) -> Result<(), DevError> {
         self.production().lock().next_base_fee = Some(base_fee);
         Ok(())
+    }
+
+    fn set_next_prev_randao(&self, randao: B256) {
+        self.production().lock().next_prev_randao = Some(randao);
     }
 
     fn drop_transaction(&self, hash: B256) -> Option<B256> {

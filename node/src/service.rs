@@ -225,6 +225,9 @@ impl Node {
             if let Some(fee) = p.next_base_fee.take() {
                 attrs.base_fee = fee;
             }
+            if let Some(randao) = p.next_prev_randao.take() {
+                attrs.prev_randao = randao;
+            }
             attrs
         };
         let (block, rejected) = self.chain.execute_block(attrs, txs)?;

@@ -201,8 +201,11 @@ test("block settings: coinbase, next base fee, block gas limit; anvil_nodeInfo",
   await send("anvil_setCoinbase", [coinbase]);
   await send("anvil_setNextBlockBaseFeePerGas", ["0x3b9aca00"]);
   await send("evm_setBlockGasLimit", ["0x2faf080"]);
+  const randao = ethers.hexlify(ethers.randomBytes(32));
+  await send("hardhat_setPrevRandao", [randao]);
   await send("evm_mine");
   const block = await head();
+  assert.equal(block.prevRandao, randao);
   assert.equal(ethers.getAddress(block.miner), ethers.getAddress(coinbase));
   assert.equal(block.baseFeePerGas, 1_000_000_000n);
   assert.equal(block.gasLimit, 50_000_000n);
@@ -288,4 +291,16 @@ test("anvil_reset returns to genesis", async () => {
   assert.equal(BigInt(supply.adjustedIn), 0n);
   assert.equal(BigInt(supply.total), BigInt(supply.genesis));
   await assert.rejects(send("anvil_reset", [{ forking: { jsonRpcUrl: "http://127.0.0.1:1" } }]), /forking is not supported/);
+});
+
+test("--client-version lets Hardhat's network-helpers recognise the node", async () => {
+  const other = await startNode(["--client-version", "anvil/bytom2"]);
+  try {
+    const version = (await rpc(other.url, "web3_clientVersion")).result;
+    assert.equal(version, "anvil/bytom2");
+    // The helpers' own check (hardhat-network-helpers 3: a prefix of hardhat, zksync or anvil).
+    assert.ok(["hardhat", "zksync", "anvil"].some((n) => version.toLowerCase().startsWith(n)));
+  } finally {
+    await other.stop();
+  }
 });

@@ -85,65 +85,43 @@ impl Database {
             });
         };
 
-        let mut changes = StateChanges::default();
-        for (key, old) in undo_history(&txn, tables, Table::CoinsHistory, undo_from)? {
-            let current = get(&txn, tables, Table::Coins, &key, decode_coin)?;
-            let restored = old.as_deref().map(decode_coin).transpose()?;
-            if current != restored {
-                changes.coins.push(Change {
-                    key: decode_outpoint(&key)?,
-                    old: current,
-                    new: restored,
-                });
-            }
-        }
-        for (key, old) in undo_history(&txn, tables, Table::BalancesHistory, undo_from)? {
-            let current = get(&txn, tables, Table::Balances, &key, decode_u256)?;
-            let restored = old.as_deref().map(decode_u256).transpose()?;
-            let (owner, asset) = pair(&key)?;
-            push_word(
-                &mut changes.balances,
-                (owner, AssetId(asset)),
-                current,
-                restored,
-            );
-        }
-        for (key, old) in undo_history(&txn, tables, Table::AccountsHistory, undo_from)? {
-            let current = get(&txn, tables, Table::Accounts, &key, decode_account)?;
-            let restored = old.as_deref().map(decode_account).transpose()?;
-            if current != restored {
-                changes.accounts.push(Change {
-                    key: address(&key)?,
-                    old: current,
-                    new: restored,
-                });
-            }
-        }
-        for (key, old) in undo_history(&txn, tables, Table::StorageHistory, undo_from)? {
-            let current = get(&txn, tables, Table::Storage, &key, decode_u256)?;
-            let restored = old.as_deref().map(decode_u256).transpose()?;
-            let (address, slot) = pair(&key)?;
-            push_word(
-                &mut changes.storage,
-                (address, U256::from_be_bytes(slot.0)),
-                current,
-                restored,
-            );
-        }
-        for (key, old) in undo_history(&txn, tables, Table::SupplyHistory, undo_from)? {
-            let current = get(&txn, tables, Table::Supply, &key, decode_supply)?;
-            let restored = old.as_deref().map(decode_supply).transpose()?;
-            let (current, restored) = (current.unwrap_or_default(), restored.unwrap_or_default());
-            if current != restored {
-                let asset = B256::try_from(&key[..])
-                    .map_err(|_| StorageError::codec("supply key: bad length"))?;
-                changes.supply.push(Change {
-                    key: AssetId(asset),
-                    old: current,
-                    new: restored,
-                });
-            }
-        }
+        let word = |v: Option<&[u8]>| Ok(v.map(decode_u256).transpose()?.unwrap_or_default());
+        let undo = UndoScan {
+            txn: &txn,
+            tables,
+            undo_from,
+        };
+        let changes = StateChanges {
+            coins: undo.table(Table::Coins, Table::CoinsHistory, decode_outpoint, |v| {
+                v.map(decode_coin).transpose()
+            })?,
+            balances: undo.table(
+                Table::Balances,
+                Table::BalancesHistory,
+                |k| pair(k).map(|(owner, asset)| (owner, AssetId(asset))),
+                word,
+            )?,
+            accounts: undo.table(Table::Accounts, Table::AccountsHistory, address, |v| {
+                v.map(decode_account).transpose()
+            })?,
+            storage: undo.table(
+                Table::Storage,
+                Table::StorageHistory,
+                |k| pair(k).map(|(address, slot)| (address, U256::from_be_bytes(slot.0))),
+                word,
+            )?,
+            supply: undo.table(
+                Table::Supply,
+                Table::SupplyHistory,
+                |k| {
+                    B256::try_from(k)
+                        .map(AssetId)
+                        .map_err(|_| StorageError::codec("supply key: bad length"))
+                },
+                |v| Ok(v.map(decode_supply).transpose()?.unwrap_or_default()),
+            )?,
+            code: Vec::new(),
+        };
 
         Writer::new(&txn, tables, keep, false).write_state(&changes)?;
         update_commitment(&txn, tables, &changes)?;
@@ -167,6 +145,40 @@ impl Database {
         txn.commit()?;
         tracing::debug!(target: "storage", from = head, to = keep, changes = changes.len(), "unwound blocks");
         Ok(changes)
+    }
+}
+
+/// Undoing the change sets of blocks `undo_from` and later, table by table.
+struct UndoScan<'a> {
+    txn: &'a TxUnsync<Rw>,
+    tables: &'a Tables,
+    undo_from: u64,
+}
+
+impl UndoScan<'_> {
+    /// Deletes `history`'s entries of the undone blocks and returns, per key they
+    /// touched, the change from the value in `table` to the value before them (values
+    /// read with `value`, which maps an absent entry too).
+    fn table<K, V: PartialEq>(
+        &self,
+        table: Table,
+        history: Table,
+        key: impl Fn(&[u8]) -> StorageResult<K>,
+        value: impl Fn(Option<&[u8]>) -> StorageResult<V>,
+    ) -> StorageResult<Vec<Change<K, V>>> {
+        let mut out = Vec::new();
+        for (k, old) in undo_history(self.txn, self.tables, history, self.undo_from)? {
+            let current = get(self.txn, self.tables, table, &k, |b| Ok(b.to_vec()))?;
+            let (current, restored) = (value(current.as_deref())?, value(old.as_deref())?);
+            if current != restored {
+                out.push(Change {
+                    key: key(&k)?,
+                    old: current,
+                    new: restored,
+                });
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -258,14 +270,6 @@ fn update_commitment(
         WriteFlags::empty(),
     )?;
     Ok(())
-}
-
-/// Records a word-valued change (absent means zero) if the value differs.
-fn push_word<K>(out: &mut Vec<Change<K, U256>>, key: K, old: Option<U256>, new: Option<U256>) {
-    let (old, new) = (old.unwrap_or_default(), new.unwrap_or_default());
-    if old != new {
-        out.push(Change { key, old, new });
-    }
 }
 
 fn address(key: &[u8]) -> StorageResult<Address> {

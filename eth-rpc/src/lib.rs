@@ -64,6 +64,7 @@ mod backend;
 mod call;
 mod convert;
 mod ctx;
+mod debug;
 mod error;
 mod eth;
 mod evm;
@@ -73,7 +74,10 @@ mod logs;
 mod net_web3;
 mod overlay;
 mod pubsub;
+mod replay;
 mod server;
+mod trace;
+mod tracer;
 mod txpool;
 mod utxo;
 

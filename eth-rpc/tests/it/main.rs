@@ -5,5 +5,6 @@ mod basics;
 mod calls;
 mod common;
 mod logs;
+mod trace;
 mod txs;
 mod ws;

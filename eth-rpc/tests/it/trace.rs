@@ -139,6 +139,17 @@ async fn call_tracer_shows_nested_calls_reverts_and_logs() {
     assert_eq!(calls[1]["error"], json!("execution reverted"));
     assert_eq!(calls[1]["revertReason"], json!("nope"));
 
+    // The struct logger follows the calls into depth 2; enableReturnData shows what
+    // FORTY_TWO returned.
+    let s = trace(&node, nest, json!({"enableReturnData": true})).await;
+    assert_eq!(s["gas"], json!(gas));
+    let logs = s["structLogs"].as_array().expect("structLogs");
+    let depths: Vec<u64> = logs.iter().map(|l| l["depth"].as_u64().unwrap()).collect();
+    assert_eq!(depths.first(), Some(&1));
+    assert!(depths.contains(&2), "steps inside the called contracts");
+    assert!(depths.windows(2).all(|w| w[0].abs_diff(w[1]) <= 1));
+    assert!(logs.iter().any(|l| l["returnData"] == json!(word(42))));
+
     let top = trace(
         &node,
         nest,

@@ -9,11 +9,9 @@ use crate::{
     error::{RpcResult, internal, server_error},
 };
 use alloy_primitives::B256;
-use bytom2_chainspec::FeeParams;
 use bytom2_evm_adapter::{
     BlockAttributes, BlockExecutor, BlockState, BlockTx, InspectedContext, TxSummary,
 };
-use bytom2_utxo::native::NativeLimits;
 use jsonrpsee::types::ErrorObjectOwned;
 use revm::{Inspector, context::BlockEnv, context_interface::result::ResultAndState};
 use std::sync::Arc;
@@ -68,19 +66,7 @@ impl Replay {
             prev_randao: h.mix_hash,
             extra_data: h.extra_data.clone(),
         };
-        let s = ctx.backend.native_fee_schedule();
-        let fees = FeeParams {
-            native_gas_base: s.base,
-            native_gas_per_input: s.per_input,
-            native_gas_per_output: s.per_output,
-            native_gas_per_byte: s.per_byte,
-            native_gas_issuance: s.issuance,
-            ..FeeParams::default()
-        };
-        let limits = NativeLimits {
-            min_output_amount: s.min_output_amount,
-            ..NativeLimits::default()
-        };
+        let (fees, limits) = ctx.backend.native_fee_schedule().executor_rules();
         let state = ctx.state_at(parent)?;
         let exec = BlockExecutor::new(ctx.chain_id, attrs, state, ctx.hashes())
             .with_native_rules(fees, limits);

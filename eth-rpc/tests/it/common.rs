@@ -511,16 +511,7 @@ impl EthBackend for MemBackend {
     }
 
     fn native_fee_schedule(&self) -> NativeFeeSchedule {
-        let chain = self.chain.lock();
-        let f = &chain.spec.params.fees;
-        NativeFeeSchedule {
-            base: f.native_gas_base,
-            per_input: f.native_gas_per_input,
-            per_output: f.native_gas_per_output,
-            per_byte: f.native_gas_per_byte,
-            issuance: f.native_gas_issuance,
-            min_output_amount: chain.spec.params.min_output_amount,
-        }
+        NativeFeeSchedule::from_spec(&self.chain.lock().spec)
     }
 }
 

@@ -44,6 +44,18 @@ async fn receipt(node: &TestNode, hash: B256) -> (u64, bool) {
     (qty(&r["gasUsed"]).to::<u64>(), r["status"] == json!("0x1"))
 }
 
+/// The error answer of `method` (panics on success).
+async fn refused(
+    node: &TestNode,
+    method: &str,
+    params: Vec<Value>,
+) -> jsonrpsee::types::ErrorObjectOwned {
+    match node.try_call(method, params).await {
+        Ok(v) => panic!("{method} answered {v}"),
+        Err(e) => e,
+    }
+}
+
 async fn trace(node: &TestNode, hash: B256, opts: Value) -> Value {
     node.call("debug_traceTransaction", vec![json!(hash), opts])
         .await
@@ -307,10 +319,7 @@ async fn a_native_transaction_before_the_traced_one_is_replayed() {
     assert_eq!(s["returnValue"], json!(format!("{}", B256::from(amount))));
 
     // The native transaction itself has nothing to trace.
-    let err = node
-        .try_call("debug_traceTransaction", vec![json!(native_hash)])
-        .await
-        .expect_err("native");
+    let err = refused(&node, "debug_traceTransaction", vec![json!(native_hash)]).await;
     assert_eq!(err.code(), -32000);
     assert!(err.message().contains("native UTXO transaction"), "{err:?}");
     assert_eq!(
@@ -438,17 +447,16 @@ async fn trace_call_runs_like_eth_call() {
         .await;
     assert_eq!(t["output"], json!(word(7)));
 
-    let err = node
-        .try_call(
-            "debug_traceCall",
-            vec![
-                json!({"to": a(Contracts::ECHO)}),
-                json!("latest"),
-                json!({"txIndex": "0x0"}),
-            ],
-        )
-        .await
-        .expect_err("txIndex");
+    let err = refused(
+        &node,
+        "debug_traceCall",
+        vec![
+            json!({"to": a(Contracts::ECHO)}),
+            json!("latest"),
+            json!({"txIndex": "0x0"}),
+        ],
+    )
+    .await;
     assert_eq!(err.code(), -32602);
 }
 
@@ -459,50 +467,49 @@ async fn tracing_errors_are_clear() {
         .send(&call_tx(0, 0, Contracts::STORE, store_data(1, 7)))
         .await;
 
-    let err = node
-        .try_call(
-            "debug_traceTransaction",
-            vec![json!(hash), json!({"tracer": "fooTracer"})],
-        )
-        .await
-        .expect_err("unknown tracer");
+    let err = refused(
+        &node,
+        "debug_traceTransaction",
+        vec![json!(hash), json!({"tracer": "fooTracer"})],
+    )
+    .await;
     assert_eq!(err.code(), -32602);
     assert!(
         err.message().contains("unknown tracer \"fooTracer\""),
         "{err:?}"
     );
-    let err = node
-        .try_call(
-            "debug_traceTransaction",
-            vec![
-                json!(hash),
-                json!({"tracer": "{result: function() { return 1; }}"}),
-            ],
-        )
-        .await
-        .expect_err("js tracer");
+    let err = refused(
+        &node,
+        "debug_traceTransaction",
+        vec![
+            json!(hash),
+            json!({"tracer": "{result: function() { return 1; }}"}),
+        ],
+    )
+    .await;
     assert_eq!(err.code(), -32602);
     assert!(
         err.message()
             .contains("JavaScript tracers are not supported")
     );
-    let err = node
-        .try_call(
-            "debug_traceTransaction",
-            vec![
-                json!(hash),
-                json!({"tracer": "callTracer", "tracerConfig": {"onlyTopCall": 3}}),
-            ],
-        )
-        .await
-        .expect_err("bad config");
+    let err = refused(
+        &node,
+        "debug_traceTransaction",
+        vec![
+            json!(hash),
+            json!({"tracer": "callTracer", "tracerConfig": {"onlyTopCall": 3}}),
+        ],
+    )
+    .await;
     assert_eq!(err.code(), -32602);
 
     // Unknown transaction: geth's "transaction not found".
-    let err = node
-        .try_call("debug_traceTransaction", vec![json!(B256::repeat_byte(9))])
-        .await
-        .expect_err("unknown tx");
+    let err = refused(
+        &node,
+        "debug_traceTransaction",
+        vec![json!(B256::repeat_byte(9))],
+    )
+    .await;
     assert_eq!(
         (err.code(), err.message()),
         (-32000, "transaction not found")
@@ -513,30 +520,23 @@ async fn tracing_errors_are_clear() {
         vec![json!(hash), json!({"disableStack": "yes"})],
         vec![json!(hash), json!(7)],
     ] {
-        let err = node
-            .try_call("debug_traceTransaction", params.clone())
-            .await
-            .expect_err("bad params");
+        let err = refused(&node, "debug_traceTransaction", params.clone()).await;
         assert_eq!(err.code(), -32602, "{params:?}");
     }
 
-    let err = node
-        .try_call("debug_traceBlockByNumber", vec![json!("0x99")])
-        .await
-        .expect_err("no block");
+    let err = refused(&node, "debug_traceBlockByNumber", vec![json!("0x99")]).await;
     assert_eq!(
         (err.code(), err.message()),
         (-32000, "block #153 not found")
     );
-    let err = node
-        .try_call("debug_traceBlockByHash", vec![json!(B256::repeat_byte(1))])
-        .await
-        .expect_err("no block");
+    let err = refused(
+        &node,
+        "debug_traceBlockByHash",
+        vec![json!(B256::repeat_byte(1))],
+    )
+    .await;
     assert_eq!(err.code(), -32000);
     assert!(err.message().ends_with("not found"));
-    let err = node
-        .try_call("debug_traceBlockByNumber", vec![json!("0x0")])
-        .await
-        .expect_err("genesis");
+    let err = refused(&node, "debug_traceBlockByNumber", vec![json!("0x0")]).await;
     assert_eq!(err.message(), "genesis is not traceable");
 }

@@ -4,8 +4,9 @@
 
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, Log, U256};
+use bytom2_chainspec::{ChainSpec, FeeParams};
 use bytom2_evm_adapter::{BlockTx, RecoveredTx};
-use bytom2_utxo::{AssetId, Coin, OutPoint, StateView};
+use bytom2_utxo::{AssetId, Coin, OutPoint, StateView, native::NativeLimits};
 use std::{collections::BTreeMap, sync::Arc};
 use tokio::sync::broadcast;
 
@@ -62,6 +63,42 @@ pub struct NativeFeeSchedule {
     pub issuance: u64,
     /// Smallest BTM output.
     pub min_output_amount: U256,
+}
+
+// === impl NativeFeeSchedule ===
+
+impl NativeFeeSchedule {
+    /// The schedule of a chain spec.
+    pub fn from_spec(spec: &ChainSpec) -> Self {
+        let f = &spec.params.fees;
+        Self {
+            base: f.native_gas_base,
+            per_input: f.native_gas_per_input,
+            per_output: f.native_gas_per_output,
+            per_byte: f.native_gas_per_byte,
+            issuance: f.native_gas_issuance,
+            min_output_amount: spec.params.min_output_amount,
+        }
+    }
+
+    /// The block executor's native-transaction rules for this schedule (the fee
+    /// parameters that do not concern native transactions keep their defaults: block
+    /// execution does not read them).
+    pub(crate) fn executor_rules(&self) -> (FeeParams, NativeLimits) {
+        let fees = FeeParams {
+            native_gas_base: self.base,
+            native_gas_per_input: self.per_input,
+            native_gas_per_output: self.per_output,
+            native_gas_per_byte: self.per_byte,
+            native_gas_issuance: self.issuance,
+            ..FeeParams::default()
+        };
+        let limits = NativeLimits {
+            min_output_amount: self.min_output_amount,
+            ..NativeLimits::default()
+        };
+        (fees, limits)
+    }
 }
 
 /// A state view the RPC may move to a blocking thread.

@@ -14,11 +14,11 @@ use alloy_primitives::{Bytes, TxKind, U256};
 use alloy_rpc_types_eth::{BlockOverrides, TransactionRequest, state::StateOverride};
 use bytom2_evm_adapter::{BlockState, Bytom2Precompiles, DbError, TxError, cfg_env};
 use revm::{
-    Context, ExecuteEvm, MainBuilder, MainContext,
+    Context, ExecuteEvm, InspectEvm, Inspector, MainBuilder, MainContext,
     context::{BlockEnv, CfgEnv, TxEnv, either::Either, result::EVMError},
     context_interface::{
         block::BlobExcessGasAndPrice,
-        result::{ExecutionResult, HaltReason, InvalidTransaction, OutOfGasError},
+        result::{ExecutionResult, HaltReason, InvalidTransaction, OutOfGasError, ResultAndState},
     },
 };
 
@@ -240,14 +240,7 @@ pub(crate) fn outcome(
     tx: &TxEnv,
     base_fee: u64,
 ) -> Result<Outcome, CallError> {
-    let result = match result {
-        Ok(r) => r,
-        Err(EVMError::Transaction(e)) => {
-            return Err(CallError::Invalid(tx_error(e, tx, base_fee)));
-        }
-        Err(EVMError::Database(e)) => return Err(CallError::Internal(e.to_string())),
-        Err(other) => return Err(CallError::Internal(other.to_string())),
-    };
+    let result = result.map_err(|e| call_error(e, tx, base_fee))?;
     let gas_used = result.tx_gas_used();
     let refunded = result.gas().inner_refunded();
     Ok(match result {
@@ -263,6 +256,15 @@ pub(crate) fn outcome(
             gas_used,
         },
     })
+}
+
+/// revm's failure to run `tx` as a [`CallError`].
+pub(crate) fn call_error(err: EVMError<DbError>, tx: &TxEnv, base_fee: u64) -> CallError {
+    match err {
+        EVMError::Transaction(e) => CallError::Invalid(tx_error(e, tx, base_fee)),
+        EVMError::Database(e) => CallError::Internal(e.to_string()),
+        other => CallError::Internal(other.to_string()),
+    }
 }
 
 // === impl Outcome ===
@@ -302,6 +304,29 @@ pub(crate) fn run(db: &mut CallDb, env: &CallEnv, tx: TxEnv) -> Result<Outcome, 
         .with_precompiles(Bytom2Precompiles::default());
     let result = evm.transact_one(tx.clone());
     outcome(result, &tx, env.block.basefee)
+}
+
+/// Runs `tx` once under `inspector` on a fresh EVM over `db` (nothing is committed):
+/// revm's result with the state changes, and the inspector.
+pub(crate) fn inspect<I>(
+    db: &mut CallDb,
+    env: &CallEnv,
+    tx: TxEnv,
+    inspector: I,
+) -> (Result<ResultAndState, CallError>, I)
+where
+    I: for<'a> Inspector<Context<BlockEnv, TxEnv, CfgEnv, &'a mut CallDb>>,
+{
+    let mut evm = Context::mainnet()
+        .with_db(db)
+        .with_block(env.block.clone())
+        .with_cfg(env.cfg.clone())
+        .build_mainnet_with_inspector(inspector)
+        .with_precompiles(Bytom2Precompiles::default());
+    let result = evm
+        .inspect_tx(tx.clone())
+        .map_err(|e| call_error(e, &tx, env.block.basefee));
+    (result, evm.inspector)
 }
 
 /// geth's text of a halt (`core/vm/errors.go`).

@@ -1,5 +1,6 @@
-//! bytom2's Ethereum JSON-RPC server: the `eth`, `net`, `web3`, `txpool`, `utxo` and
-//! development namespaces on jsonrpsee, so MetaMask, Foundry, Hardhat, ethers, viem and web3.py work unchanged.
+//! bytom2's Ethereum JSON-RPC server: the `eth`, `net`, `web3`, `txpool`, `debug`,
+//! `trace`, `utxo` and development namespaces on jsonrpsee, so MetaMask, Foundry,
+//! Hardhat, ethers, viem and web3.py work unchanged.
 //!
 //! The node implements [`EthBackend`] (chain data, archive state, mempool,
 //! notifications) and calls [`start_server`]; the server answers from the backend only.
@@ -30,6 +31,21 @@
 //!   capped at 500 gwei, and 1 gwei when those blocks hold no transactions;
 //!   `eth_gasPrice` is the next block's base fee plus that tip; `eth_feeHistory` weighs
 //!   rewards by gas used as geth does (blob fields: base fee 1 wei, ratio 0).
+//! - Tracing (`docs/tracing.md`): `debug_traceTransaction`, `debug_traceBlockByNumber`,
+//!   `debug_traceBlockByHash` and `debug_traceCall` with geth's struct logger
+//!   (`disableStorage`, `disableStack`, `enableMemory`, `enableReturnData`, `limit`) and
+//!   built-in tracers (`callTracer` with `onlyTopCall`/`withLog`, `prestateTracer` with
+//!   `diffMode`, `4byteTracer`, `flatCallTracer`, `muxTracer`, `noopTracer`,
+//!   `erc7562Tracer`) from revm-inspectors; `trace_transaction` and `trace_block` in
+//!   Parity's format. A mined transaction is traced by replaying its block with the
+//!   block executor on the parent's archive state, in the block's environment, every
+//!   earlier transaction (native ones included) applied first; the replay must match the
+//!   receipts' gas and status or the answer is an error. Unknown and JavaScript tracers
+//!   are `-32602`; `timeout` is accepted and ignored (gas bounds a trace);
+//!   `debug_traceCall`'s `txIndex` is refused. Native transactions run no EVM code:
+//!   `debug_traceTransaction` of one is `-32000`, block traces list them with an `error`,
+//!   `trace_*` give them no traces. Unknown transactions: `debug_traceTransaction`
+//!   `-32000` "transaction not found" (geth), `trace_transaction` `null` (reth).
 //! - Polling filters expire after [`RpcConfig::filter_timeout`] without a poll;
 //!   subscriptions (`newHeads`, `logs`, `newPendingTransactions`) need a WebSocket.
 //!
@@ -46,7 +62,9 @@
 //! Not served (answered `-32601`): `eth_getProof` (the state commitment is a multiset
 //! hash, which cannot prove single entries; proofs wait for a provable commitment),
 //! `eth_sign*` (not even on development nodes), the dev methods outside development
-//! nodes, `debug_*`, `eth_simulateV1`.
+//! nodes, `debug_*` other than the tracing methods above (`debug_traceBlock` of raw
+//! RLP, `debug_getRaw*`, `debug_storageRangeAt`, …), `trace_*` other than
+//! `trace_transaction`/`trace_block`, `eth_simulateV1`.
 //!
 //! # Status
 //! ALPHA.
@@ -74,6 +92,7 @@ mod backend;
 mod call;
 mod convert;
 mod ctx;
+mod debug;
 mod dev;
 mod error;
 mod eth;
@@ -85,7 +104,10 @@ mod logs;
 mod net_web3;
 mod overlay;
 mod pubsub;
+mod replay;
 mod server;
+mod trace;
+mod tracer;
 mod txpool;
 mod utxo;
 

@@ -5,6 +5,7 @@ use crate::{
     EthBackend,
     call::{CallApi, EthCallRpcServer},
     ctx::EthCtx,
+    debug::{DebugApi, DebugRpcServer},
     error::method_not_found,
     eth::{EthApi, EthRpcServer},
     fees::{EthFeesRpcServer, FeesApi},
@@ -12,6 +13,7 @@ use crate::{
     logs::{EthLogsRpcServer, LogsApi},
     net_web3::{NetRpcServer, NetWeb3Api, Web3RpcServer, default_client_version},
     pubsub::{EthPubSubRpcServer, PubSubApi},
+    trace::{TraceApi, TraceRpcServer},
     txpool::{TxpoolApi, TxpoolRpcServer},
 };
 use alloy_primitives::keccak256;
@@ -168,6 +170,8 @@ fn build_module(ctx: &EthCtx) -> Result<RpcModule<()>, RegisterMethodError> {
             ctx.clone(),
         )))?;
     }
+    module.merge(DebugApi::new(ctx.clone()).into_rpc())?;
+    module.merge(TraceApi::new(ctx.clone()).into_rpc())?;
     module.merge(crate::utxo::UtxoApiServer::into_rpc(
         crate::utxo::UtxoApi::new(ctx.clone()),
     ))?;

@@ -2,8 +2,8 @@
 //! [`BlockState`], settles the block and builds its Ethereum-shaped header.
 
 use crate::{
-    BlockHashes, BlockState, BlockTx, Bytom2Precompiles, ExecError, ExecuteTxError, RecoveredTx,
-    Settlement, TxError,
+    BlockHashes, BlockState, BlockTx, Bytom2Precompiles, DbError, ExecError, ExecuteTxError,
+    RecoveredTx, Settlement, TxError,
     roots::{self, RootsWorker},
     settlement::{settle, settlement_id},
 };
@@ -18,9 +18,13 @@ use bytom2_chainspec::FeeParams;
 use bytom2_utxo::native::{NativeLimits, RecoveredNative, validate_against};
 use bytom2_utxo::{AssetId, LtHash, StateChanges, StateView};
 use revm::{
-    Context, ExecuteEvm, MainBuilder, MainContext,
+    Context, ExecuteEvm, InspectEvm, Inspector, MainBuilder, MainContext,
     context::{BlockEnv, CfgEnv, Evm, TxEnv, result::EVMError},
-    context_interface::{ContextTr, block::BlobExcessGasAndPrice, result::ExecutionResult},
+    context_interface::{
+        ContextTr,
+        block::BlobExcessGasAndPrice,
+        result::{ExecutionResult, ResultAndState},
+    },
     handler::{EthFrame, instructions::EthInstructions},
     interpreter::interpreter::EthInterpreter,
     primitives::hardfork::SpecId,
@@ -211,6 +215,18 @@ type BlockEvm<V, H> = Evm<
     EthFrame<EthInterpreter>,
 >;
 
+/// The context of an inspected transaction: the block's, over a borrowed block state.
+pub type InspectedContext<'a, V, H> = Context<BlockEnv, TxEnv, CfgEnv, &'a mut BlockState<V, H>>;
+
+/// revm's failure to run `tx` as the executor's error.
+fn revm_error(err: EVMError<DbError>, tx: &RecoveredTx, base_fee: u64) -> ExecuteTxError {
+    match err {
+        EVMError::Transaction(e) => TxError::from_revm(e, tx.sender, tx.max_fee(), base_fee).into(),
+        EVMError::Database(e) => ExecError::State(e.0).into(),
+        other => ExecError::Evm(other.to_string()).into(),
+    }
+}
+
 /// Executes one block's transactions in order over a parent state.
 #[allow(missing_debug_implementations)]
 pub struct BlockExecutor<V: StateView, H: BlockHashes> {
@@ -293,6 +309,47 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
     /// included too: they pay for their gas and bump the nonce). An invalid transaction
     /// leaves the block as it was.
     pub fn execute(&mut self, tx: RecoveredTx) -> Result<TxSummary, ExecuteTxError> {
+        self.check_gas_limit(&tx)?;
+        let result = self
+            .evm
+            .transact(tx.to_tx_env())
+            .map_err(|e| revm_error(e, &tx, self.attrs.base_fee))?;
+        self.include_eth(tx, result)
+    }
+
+    /// Runs `tx` as [`Self::execute`] does, with `inspector` watching revm (tracing).
+    /// Before the transaction's changes are committed, `inspect` gets the inspector,
+    /// revm's result and the block state as it was before the transaction (a prestate
+    /// tracer reads it); what it returns is returned with the summary. The EVM is the
+    /// block's (same environment, precompiles and state), so the result is exactly what
+    /// [`Self::execute`] would have produced; [`Self::execute`] itself is unchanged.
+    pub fn execute_inspected<I, R>(
+        &mut self,
+        tx: RecoveredTx,
+        inspector: I,
+        inspect: impl FnOnce(I, &ResultAndState, &mut BlockState<V, H>) -> R,
+    ) -> Result<(TxSummary, R), ExecuteTxError>
+    where
+        I: for<'a> Inspector<InspectedContext<'a, V, H>>,
+    {
+        self.check_gas_limit(&tx)?;
+        let (result, inspector) = {
+            let ctx = &mut self.evm.ctx;
+            let mut evm = Context::mainnet()
+                .with_db(&mut ctx.journaled_state.database)
+                .with_block(ctx.block.clone())
+                .with_cfg(ctx.cfg.clone())
+                .build_mainnet_with_inspector(inspector)
+                .with_precompiles(self.evm.precompiles.clone());
+            (evm.inspect_tx(tx.to_tx_env()), evm.inspector)
+        };
+        let result = result.map_err(|e| revm_error(e, &tx, self.attrs.base_fee))?;
+        let inspected = inspect(inspector, &result, self.evm.ctx.db_mut());
+        Ok((self.include_eth(tx, result)?, inspected))
+    }
+
+    /// Refuses a transaction whose gas limit exceeds the block's or what is left of it.
+    fn check_gas_limit(&self, tx: &RecoveredTx) -> Result<(), ExecuteTxError> {
         let gas_limit = tx.tx.gas_limit();
         if gas_limit > self.attrs.gas_limit {
             return Err(TxError::GasLimitExceeded.into());
@@ -305,16 +362,15 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             }
             .into());
         }
-        let sender = tx.sender;
-        let max_fee = tx.max_fee();
-        let result = match self.evm.transact(tx.to_tx_env()) {
-            Ok(r) => r,
-            Err(EVMError::Transaction(e)) => {
-                return Err(TxError::from_revm(e, sender, max_fee, self.attrs.base_fee).into());
-            }
-            Err(EVMError::Database(e)) => return Err(ExecError::State(e.0).into()),
-            Err(other) => return Err(ExecError::Evm(other.to_string()).into()),
-        };
+        Ok(())
+    }
+
+    /// Commits revm's result of the Ethereum transaction `tx` and adds it to the block.
+    fn include_eth(
+        &mut self,
+        tx: RecoveredTx,
+        result: ResultAndState,
+    ) -> Result<TxSummary, ExecuteTxError> {
         let net = self
             .evm
             .ctx

@@ -62,7 +62,8 @@ pub use block_tx::{BlockTx, DecodeTxError};
 pub use db::{BlockHashes, BlockState, DbError};
 pub use error::{ExecError, ExecuteTxError, TxError};
 pub use executor::{
-    BlockAttributes, BlockExecutor, ExecutedBlock, ExecutedTx, SPEC_ID, TxSummary, cfg_env,
+    BlockAttributes, BlockExecutor, ExecutedBlock, ExecutedTx, InspectedContext, SPEC_ID,
+    TxSummary, cfg_env,
 };
 pub use genesis::{GenesisBlock, genesis_block, genesis_id};
 pub use issuer::{

@@ -577,16 +577,7 @@ impl EthBackend for Node {
     }
 
     fn native_fee_schedule(&self) -> NativeFeeSchedule {
-        let spec = self.chain.spec();
-        let f = &spec.params.fees;
-        NativeFeeSchedule {
-            base: f.native_gas_base,
-            per_input: f.native_gas_per_input,
-            per_output: f.native_gas_per_output,
-            per_byte: f.native_gas_per_byte,
-            issuance: f.native_gas_issuance,
-            min_output_amount: spec.params.min_output_amount,
-        }
+        NativeFeeSchedule::from_spec(self.chain.spec())
     }
 }
 

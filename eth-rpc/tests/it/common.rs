@@ -12,11 +12,14 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use bytom2_chainspec::{ChainSpec, GenesisAccount, dev_accounts};
 use bytom2_eth_rpc::{
-    BlockData, BoxedState, EthBackend, PoolContent, PoolError, ReceiptData, RpcConfig, RpcHandle,
-    start_server,
+    BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, ReceiptData,
+    RpcConfig, RpcHandle, start_server,
 };
-use bytom2_evm_adapter::{BlockAttributes, BlockExecutor, RecoveredTx, genesis_block};
-use bytom2_utxo::{MemoryState, StateView, StateWriter};
+use bytom2_evm_adapter::{BlockAttributes, BlockExecutor, BlockTx, RecoveredTx, genesis_block};
+use bytom2_utxo::{
+    AssetId, MemoryState, OutPoint, Output, StateView, StateWriter,
+    native::{NativeLimits, NativeTx, RecoveredNative},
+};
 use jsonrpsee::{
     core::{client::ClientT, params::ArrayParams},
     http_client::{HttpClient, HttpClientBuilder},
@@ -44,6 +47,11 @@ impl Contracts {
     pub(crate) const ECHO: Address = Address::repeat_byte(0xA4);
     /// Writes 5 slots (`SSTORE(i, 1)` for i in 1..=5): costs more than 21000.
     pub(crate) const HEAVY: Address = Address::repeat_byte(0xA5);
+    /// Calls [`Self::FORTY_TWO`] (keeping its 32-byte answer), then [`Self::REVERT`]
+    /// (which reverts), then stores the first answer at slot 0.
+    pub(crate) const NEST: Address = Address::repeat_byte(0xA6);
+    /// Returns `BALANCE(cd[0])`.
+    pub(crate) const BALANCE: Address = Address::repeat_byte(0xA7);
 
     fn all() -> Vec<(Address, Bytes)> {
         // PUSH1 100 PUSH1 12 PUSH1 0 CODECOPY PUSH1 100 PUSH1 0 REVERT, then the data.
@@ -54,7 +62,17 @@ impl Contracts {
             heavy.extend_from_slice(&[0x60, 0x01, 0x60, i, 0x55]);
         }
         heavy.push(0x00);
+        // CALL(gas, FORTY_TWO, 0, 0, 0, 0, 32) POP; CALL(gas, REVERT, 0, 0, 0, 0, 0) POP;
+        // SSTORE(0, MLOAD(0)) STOP.
+        let nest = format!(
+            "6020600060006000600073{}5af1506000600060006000600073{}5af150600051600055 00",
+            "a2".repeat(20),
+            "a3".repeat(20)
+        )
+        .replace(' ', "");
         vec![
+            (Self::NEST, hex(&nest)),
+            (Self::BALANCE, hex("6000353160005260206000f3")),
             (Self::STORE, hex("6020356000355560003560006000a100")),
             (Self::FORTY_TWO, hex("602a60005260206000f3")),
             (Self::REVERT, revert.into()),
@@ -184,7 +202,7 @@ impl Chain {
     }
 
     /// Mines `txs` into one block; returns the executor's rejections.
-    fn mine(&mut self, txs: Vec<RecoveredTx>) -> Vec<String> {
+    fn mine(&mut self, txs: Vec<BlockTx>) -> Vec<String> {
         let head = self.head().clone();
         let attrs = BlockAttributes::child_of(
             &self.spec,
@@ -194,10 +212,11 @@ impl Chain {
             Address::repeat_byte(0xC0),
         );
         let parent = self.states.last().expect("genesis");
-        let mut exec = BlockExecutor::new(self.spec.chain_id, attrs, parent, &self.hashes);
+        let mut exec = BlockExecutor::new(self.spec.chain_id, attrs, parent, &self.hashes)
+            .with_native_rules(self.spec.params.fees.clone(), native_limits(&self.spec));
         let mut errors = Vec::new();
         for tx in txs {
-            if let Err(e) = exec.execute(tx) {
+            if let Err(e) = exec.execute_any(tx) {
                 errors.push(e.to_string());
             }
         }
@@ -283,12 +302,74 @@ impl MemBackend {
             let txs: Vec<_> = std::mem::take(&mut chain.pool)
                 .into_values()
                 .flat_map(BTreeMap::into_values)
+                .map(BlockTx::Eth)
                 .collect();
             chain.mine(txs);
             chain.head().header.number
         };
         let _ = self.blocks_tx.send(number);
         number
+    }
+
+    /// Mines `txs` (either kind, in this order) into a block; panics if one is refused.
+    pub(crate) fn mine_block(&self, txs: Vec<BlockTx>) -> u64 {
+        let number = {
+            let mut chain = self.chain.lock();
+            let errors = chain.mine(txs);
+            assert!(errors.is_empty(), "refused: {errors:?}");
+            chain.head().header.number
+        };
+        let _ = self.blocks_tx.send(number);
+        number
+    }
+
+    /// The BTM outputs of `owner` at the head, oldest first.
+    pub(crate) fn coins(&self, owner: Address) -> Vec<(OutPoint, U256)> {
+        let chain = self.chain.lock();
+        let mut out = Vec::new();
+        chain
+            .states
+            .last()
+            .expect("genesis")
+            .for_each_coin(owner, AssetId::BTM, &mut |op, c| {
+                out.push((*op, c.output.amount));
+                true
+            })
+            .expect("coins");
+        out
+    }
+
+    /// A signed native transfer of `amount` from `key`'s oldest output to `to`, change
+    /// back, `fee` as fee.
+    pub(crate) fn native_transfer(
+        &self,
+        key: &PrivateKeySigner,
+        to: Address,
+        amount: U256,
+        fee: U256,
+    ) -> BlockTx {
+        let (op, value) = self.coins(key.address())[0];
+        let mut tx = NativeTx {
+            chain_id: self.chain_id(),
+            inputs: vec![op],
+            outputs: vec![
+                Output::new(AssetId::BTM, amount, to),
+                Output::new(AssetId::BTM, value - amount - fee, key.address()),
+            ],
+            issuance: None,
+            signatures: vec![],
+        };
+        let h = tx.sighash();
+        tx.signatures = vec![key.sign_hash_sync(&h).expect("sign")];
+        BlockTx::Native(RecoveredNative::decode(&tx.encoded_2718()).expect("native tx"))
+    }
+}
+
+/// The node's native-transaction rules for `spec`.
+fn native_limits(spec: &ChainSpec) -> NativeLimits {
+    NativeLimits {
+        min_output_amount: spec.params.min_output_amount,
+        ..NativeLimits::default()
     }
 }
 
@@ -369,7 +450,7 @@ impl EthBackend for MemBackend {
                 return Err(err("already known".into()));
             }
             if chain.automine {
-                let errors = chain.mine(vec![tx]);
+                let errors = chain.mine(vec![tx.into()]);
                 if let Some(e) = errors.into_iter().next() {
                     // Roll the empty block back: the transaction was rejected.
                     if let Some(b) = chain.blocks.pop() {
@@ -427,6 +508,10 @@ impl EthBackend for MemBackend {
 
     fn subscribe_pending_transactions(&self) -> broadcast::Receiver<B256> {
         self.pending_tx.subscribe()
+    }
+
+    fn native_fee_schedule(&self) -> NativeFeeSchedule {
+        NativeFeeSchedule::from_spec(&self.chain.lock().spec)
     }
 }
 

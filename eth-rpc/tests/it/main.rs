@@ -6,5 +6,6 @@ mod calls;
 mod common;
 mod explorer;
 mod logs;
+mod trace;
 mod txs;
 mod ws;

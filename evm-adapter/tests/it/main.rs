@@ -3,6 +3,7 @@
 
 mod common;
 mod differential;
+mod inspected;
 mod invariants;
 mod native;
 mod validation;

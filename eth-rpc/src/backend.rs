@@ -199,4 +199,11 @@ pub trait EthBackend: Send + Sync + 'static {
     fn native_fee_schedule(&self) -> NativeFeeSchedule {
         NativeFeeSchedule::default()
     }
+
+    /// The development controls (`evm_*`, `anvil_*`, `hardhat_*`,
+    /// `eth_sendTransaction`), on a development node only. The default: none, and those
+    /// methods answer `-32601`.
+    fn dev(&self) -> Option<&dyn crate::DevBackend> {
+        None
+    }
 }

@@ -26,7 +26,8 @@ pub(crate) trait EthRpc {
     #[method(name = "syncing")]
     fn syncing(&self) -> RpcResult<bool>;
 
-    /// `eth_accounts`: `[]`, the node holds no keys.
+    /// `eth_accounts`: the development accounts on a development node, else `[]` (the
+    /// node holds no keys).
     #[method(name = "accounts")]
     fn accounts(&self) -> RpcResult<Vec<Address>>;
 
@@ -146,7 +147,12 @@ impl EthRpcServer for EthApi {
     }
 
     fn accounts(&self) -> RpcResult<Vec<Address>> {
-        Ok(Vec::new())
+        Ok(self
+            .ctx
+            .backend
+            .dev()
+            .map(|d| d.accounts())
+            .unwrap_or_default())
     }
 
     fn block_number(&self) -> RpcResult<U64> {

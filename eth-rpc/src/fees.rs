@@ -75,7 +75,7 @@ impl FeesApi {
     }
 
     /// The oracle's tip at the current head.
-    fn suggested_tip(&self) -> RpcResult<u128> {
+    pub(crate) fn suggested_tip(&self) -> RpcResult<u128> {
         let head = self.ctx.backend.latest_number();
         if let Some((at, tip)) = *self.cache.lock()
             && at == head

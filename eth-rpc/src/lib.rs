@@ -1,6 +1,6 @@
 //! bytom2's Ethereum JSON-RPC server: the `eth`, `net`, `web3`, `txpool`, `debug`,
-//! `trace` and `utxo` namespaces on jsonrpsee, so MetaMask, Foundry, Hardhat, ethers,
-//! viem and web3.py work unchanged.
+//! `trace`, `utxo` and development namespaces on jsonrpsee, so MetaMask, Foundry,
+//! Hardhat, ethers, viem and web3.py work unchanged.
 //!
 //! The node implements [`EthBackend`] (chain data, archive state, mempool,
 //! notifications) and calls [`start_server`]; the server answers from the backend only.
@@ -49,12 +49,22 @@
 //! - Polling filters expire after [`RpcConfig::filter_timeout`] without a poll;
 //!   subscriptions (`newHeads`, `logs`, `newPendingTransactions`) need a WebSocket.
 //!
+//! - `GET /` on the same port is a block explorer: a static page (and its script, style
+//!   sheet and icon) embedded in the binary that reads the chain through these methods
+//!   (docs/explorer.md); WebSocket upgrades and `POST`s of `/` are JSON-RPC.
+//!
+//! - On a development node ([`EthBackend::dev`] is `Some`) the dev methods are served
+//!   with anvil's names and their `hardhat_`/`anvil_` aliases (module `dev`,
+//!   [`DevBackend`]), `eth_sendTransaction` signs for the dev accounts and impersonated
+//!   ones, and `eth_accounts` lists them; on other nodes the dev methods are not
+//!   registered at all.
+//!
 //! Not served (answered `-32601`): `eth_getProof` (the state commitment is a multiset
 //! hash, which cannot prove single entries; proofs wait for a provable commitment),
-//! `eth_sendTransaction`/`eth_sign*` (the node holds no keys), mining and dev methods
-//! (`anvil_*`, `hardhat_*`, `evm_*`), `debug_*` other than the tracing methods above
-//! (`debug_traceBlock` of raw RLP, `debug_getRaw*`, `debug_storageRangeAt`, …),
-//! `trace_*` other than `trace_transaction`/`trace_block`, `eth_simulateV1`.
+//! `eth_sign*` (not even on development nodes), the dev methods outside development
+//! nodes, `debug_*` other than the tracing methods above (`debug_traceBlock` of raw
+//! RLP, `debug_getRaw*`, `debug_storageRangeAt`, …), `trace_*` other than
+//! `trace_transaction`/`trace_block`, `eth_simulateV1`.
 //!
 //! # Status
 //! ALPHA.
@@ -83,9 +93,11 @@ mod call;
 mod convert;
 mod ctx;
 mod debug;
+mod dev;
 mod error;
 mod eth;
 mod evm;
+mod explorer;
 mod fees;
 mod filters;
 mod logs;
@@ -106,6 +118,7 @@ pub use backend::{
 pub use convert::{
     NativeReceiptJson, NativeTransactionJson, OutPointJson, OutputJson, RpcReceipt, RpcTransaction,
 };
+pub use dev::{DevBackend, DevError};
 pub use net_web3::default_client_version;
 pub use server::{RpcConfig, RpcError, RpcHandle, start_server};
 pub use utxo::{

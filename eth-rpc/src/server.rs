@@ -1,5 +1,5 @@
 //! Starting the server: one port for HTTP and WebSocket, CORS for browsers, limits,
-//! geth's "method does not exist" error, hex subscription ids.
+//! geth's "method does not exist" error, hex subscription ids, the block explorer page.
 
 use crate::{
     EthBackend,
@@ -165,6 +165,13 @@ fn build_module(ctx: &EthCtx) -> Result<RpcModule<()>, RegisterMethodError> {
     module.merge(TxpoolApi::new(ctx.clone()).into_rpc())?;
     module.merge(DebugApi::new(ctx.clone()).into_rpc())?;
     module.merge(TraceApi::new(ctx.clone()).into_rpc())?;
+    // Registered on development nodes only, so elsewhere they are unknown methods
+    // (whatever their parameters).
+    if ctx.backend.dev().is_some() {
+        module.merge(crate::dev::DevRpcServer::into_rpc(crate::dev::DevApi::new(
+            ctx.clone(),
+        )))?;
+    }
     module.merge(crate::utxo::UtxoApiServer::into_rpc(
         crate::utxo::UtxoApi::new(ctx.clone()),
     ))?;
@@ -204,7 +211,11 @@ pub async fn start_server(
         .allow_headers(Any)
         .max_age(Duration::from_secs(86_400));
     let server = ServerBuilder::with_config(server_config)
-        .set_http_middleware(tower::ServiceBuilder::new().layer(cors))
+        .set_http_middleware(
+            tower::ServiceBuilder::new()
+                .layer(cors)
+                .layer(crate::explorer::ExplorerLayer),
+        )
         .set_rpc_middleware(
             RpcServiceBuilder::new().layer_fn(move |service| MethodFilter {
                 service,

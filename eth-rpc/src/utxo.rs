@@ -101,6 +101,7 @@ pub struct BalanceJson {
 
 /// Supply counters and total.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SupplyJson {
     /// Genesis allocation.
     pub genesis: U256,
@@ -110,7 +111,11 @@ pub struct SupplyJson {
     pub rewards: U256,
     /// Burned.
     pub burned: U256,
-    /// `genesis + issued + rewards - burned`.
+    /// Added by development-node balance edits (`anvil_setBalance`).
+    pub adjusted_in: U256,
+    /// Removed by development-node balance edits.
+    pub adjusted_out: U256,
+    /// `genesis + issued + rewards + adjustedIn - burned - adjustedOut`.
     pub total: U256,
 }
 
@@ -121,6 +126,8 @@ impl From<Supply> for SupplyJson {
             issued: s.issued,
             rewards: s.rewards,
             burned: s.burned,
+            adjusted_in: s.adjusted_in,
+            adjusted_out: s.adjusted_out,
             total: s.total(),
         }
     }

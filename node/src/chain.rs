@@ -161,6 +161,17 @@ impl Chain {
         self.head.read().clone()
     }
 
+    /// Reads the head again from the database (after a development node unwound it).
+    pub fn reload_head(&self) -> Result<(), NodeError> {
+        let (number, hash) = self.db.head()?.ok_or(NodeError::MissingBlock(0))?;
+        let header = self
+            .db
+            .header(number)?
+            .ok_or(NodeError::MissingBlock(number))?;
+        *self.head.write() = Head { header, hash };
+        Ok(())
+    }
+
     /// The state at the head.
     pub fn latest(&self) -> Result<LatestState, NodeError> {
         Ok(self.db.latest()?)

@@ -36,6 +36,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod chain;
+mod dev;
 mod error;
 mod mempool;
 mod service;

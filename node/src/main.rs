@@ -49,6 +49,11 @@ struct Cli {
     /// Largest number of transactions in the mempool.
     #[arg(long, default_value_t = 100_000)]
     max_pool_txs: usize,
+    /// The `web3_clientVersion` answer (default `bytom2/v<version>/<os>-<arch>`). Hardhat's
+    /// network-helpers run only against a version starting with `hardhat`, `anvil` or
+    /// `zksync` (docs/dev-node.md); with --dev, `anvil/bytom2` lets them run.
+    #[arg(long, value_name = "STRING")]
+    client_version: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,6 +131,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             max_count: cli.max_pool_txs,
             ..PoolConfig::default()
         },
+        dev_keys: is_dev.then(|| dev_accounts().iter().map(|a| a.private_key).collect()),
         ..NodeConfig::default()
     };
     let node = Node::new(chain, config);
@@ -146,8 +152,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         })
         .context("installing signal handlers")?;
     let addr = SocketAddr::new(cli.host, cli.port);
+    let mut rpc_config = RpcConfig::new(addr);
+    if let Some(version) = cli.client_version.clone() {
+        rpc_config.client_version = version;
+    }
     let server = runtime
-        .block_on(start_server(node.clone(), RpcConfig::new(addr)))
+        .block_on(start_server(node.clone(), rpc_config))
         .context("starting the RPC server")?;
 
     print_banner(is_dev, chain_id, &datadir, &server.http_url());

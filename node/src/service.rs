@@ -1,13 +1,15 @@
 //! The running node: chain + mempool + block producer, and the [`EthBackend`] the RPC
 //! server reads through.
 
+use crate::dev::{DevState, Production};
 use crate::{Chain, Mempool, NodeError, PoolConfig, mempool::AdmissionContext};
 use alloy_primitives::{Address, B256, Bytes, map::HashMap};
+use bytom2_eth_rpc::DevBackend;
 use bytom2_eth_rpc::{
     BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, ReceiptData,
     SettlementData,
 };
-use bytom2_evm_adapter::{BlockTx, DecodeTxError};
+use bytom2_evm_adapter::{BlockTx, DecodeTxError, RecoveredTx};
 use bytom2_utxo::{
     AssetId, StateView,
     native::{
@@ -21,7 +23,7 @@ use std::{
         Arc,
         atomic::{AtomicBool, Ordering},
     },
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 use tokio::sync::broadcast;
 
@@ -32,6 +34,8 @@ pub enum Mining {
     Auto,
     /// A block every interval, empty or not.
     Interval(Duration),
+    /// Only on request (`evm_mine`; development nodes).
+    Manual,
 }
 
 /// Node settings.
@@ -47,6 +51,9 @@ pub struct NodeConfig {
     pub pool: PoolConfig,
     /// Most transactions tried per block.
     pub max_block_txs: usize,
+    /// A development node: the dev methods are served and `eth_sendTransaction` signs
+    /// with these secret keys (`None`: not a development node).
+    pub dev_keys: Option<Vec<B256>>,
 }
 
 impl Default for NodeConfig {
@@ -57,6 +64,7 @@ impl Default for NodeConfig {
             gas_limit: None,
             pool: PoolConfig::default(),
             max_block_txs: 50_000,
+            dev_keys: None,
         }
     }
 }
@@ -72,6 +80,13 @@ pub struct Node {
     blocks: broadcast::Sender<u64>,
     pending: broadcast::Sender<B256>,
     cache: Mutex<BlockCache>,
+    /// How the next blocks are made; the dev methods change it.
+    production: Mutex<Production>,
+    /// Held while a block is produced or the dev methods change the chain, so neither
+    /// sees the other half done.
+    producing: Mutex<()>,
+    /// Development-node state (`None` on other nodes).
+    dev: Option<DevState>,
 }
 
 /// Recently read blocks, evicted oldest-inserted first once they hold more than
@@ -109,20 +124,19 @@ impl BlockCache {
     }
 }
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 // === impl Node ===
 
 impl Node {
     /// A node over `chain`.
     pub fn new(chain: Chain, config: NodeConfig) -> Arc<Self> {
         let pool = Mutex::new(Mempool::new(config.pool.clone()));
+        let production = Mutex::new(Production::new(&config));
+        let dev = config.dev_keys.as_deref().map(DevState::new);
         Arc::new(Self {
             chain,
+            production,
+            producing: Mutex::new(()),
+            dev,
             config,
             pool,
             wake: (Mutex::new(false), Condvar::new()),
@@ -138,11 +152,36 @@ impl Node {
         &self.chain
     }
 
+    pub(crate) fn config(&self) -> &NodeConfig {
+        &self.config
+    }
+
+    pub(crate) fn pool(&self) -> &Mutex<Mempool> {
+        &self.pool
+    }
+
+    pub(crate) fn production(&self) -> &Mutex<Production> {
+        &self.production
+    }
+
+    pub(crate) fn producing(&self) -> &Mutex<()> {
+        &self.producing
+    }
+
+    pub(crate) fn dev_state_opt(&self) -> Option<&DevState> {
+        self.dev.as_ref()
+    }
+
+    /// Forgets every cached block (the chain moved back).
+    pub(crate) fn clear_block_cache(&self) {
+        *self.cache.lock() = BlockCache::default();
+    }
+
     fn state_nonce(state: &dyn StateView, address: Address) -> u64 {
         state.account(address).ok().flatten().map_or(0, |a| a.nonce)
     }
 
-    fn signal(&self) {
+    pub(crate) fn signal(&self) {
         let (lock, cvar) = &self.wake;
         *lock.lock() = true;
         cvar.notify_one();
@@ -157,16 +196,40 @@ impl Node {
     /// Produces one block from the mempool's executable transactions and commits it.
     /// Returns its number.
     pub fn mine_block(&self) -> Result<u64, NodeError> {
+        let _producing = self.producing.lock();
+        self.mine_block_locked(None)
+    }
+
+    /// [`Node::mine_block`] with the production lock held; `timestamp` overrides the
+    /// clock (and moves it: later blocks follow on from there).
+    pub(crate) fn mine_block_locked(&self, timestamp: Option<u64>) -> Result<u64, NodeError> {
         let state = self.chain.latest()?;
         let txs = {
             let pool = self.pool.lock();
             pool.best(self.config.max_block_txs, |a| Self::state_nonce(&state, a))
         };
         drop(state);
-        let mut attrs = self.chain.next_attributes(now(), self.config.beneficiary);
-        if let Some(limit) = self.config.gas_limit {
-            attrs.gas_limit = limit;
-        }
+        let attrs = {
+            let mut p = self.production.lock();
+            let timestamp = match timestamp.or(p.next_timestamp.take()) {
+                Some(t) => {
+                    p.follow_on_from(t);
+                    t
+                }
+                None => p.clock(),
+            };
+            let mut attrs = self.chain.next_attributes(timestamp, p.beneficiary);
+            if let Some(limit) = p.gas_limit {
+                attrs.gas_limit = limit;
+            }
+            if let Some(fee) = p.next_base_fee.take() {
+                attrs.base_fee = fee;
+            }
+            if let Some(randao) = p.next_prev_randao.take() {
+                attrs.prev_randao = randao;
+            }
+            attrs
+        };
         let (block, rejected) = self.chain.execute_block(attrs, txs)?;
         self.chain.commit(&block)?;
         let invalid: Vec<B256> = rejected
@@ -188,6 +251,37 @@ impl Node {
         Ok(number)
     }
 
+    /// Validates an Ethereum transaction (sender known) against the head and adds it to
+    /// the mempool.
+    pub(crate) fn admit_eth(&self, tx: RecoveredTx, size: usize) -> Result<B256, PoolError> {
+        let err = |message: String| PoolError { message };
+        let hash = tx.hash;
+        let base_fee = self.next_base_fee();
+        let gas_limit = self.next_gas_limit();
+        // Read the state under the pool lock: a block committed in between prunes the
+        // pool under the same lock, so a stale nonce cannot slip in.
+        let mut pool = self.pool.lock();
+        let state = self.chain.latest().map_err(|e| err(e.to_string()))?;
+        let ctx = AdmissionContext {
+            chain_id: self.chain.spec().chain_id,
+            base_fee,
+            gas_limit,
+            state_nonce: Self::state_nonce(&state, tx.sender),
+            balance: state
+                .balance(tx.sender, AssetId::BTM)
+                .map_err(|e| err(e.to_string()))?,
+        };
+        drop(state);
+        pool.add(tx, size, ctx).map_err(err)?;
+        drop(pool);
+        tracing::debug!(target: "node::pool", %hash, "accepted transaction");
+        let _ = self.pending.send(hash);
+        if self.mining() == Mining::Auto {
+            self.signal();
+        }
+        Ok(hash)
+    }
+
     /// Whether the pool holds transactions that would go into the next block.
     fn has_executable(&self) -> bool {
         let Ok(state) = self.chain.latest() else {
@@ -204,39 +298,53 @@ impl Node {
     /// progress is always finished and committed before it returns.
     pub fn run_producer(self: &Arc<Self>) -> Result<(), NodeError> {
         let (lock, cvar) = &self.wake;
-        let mut next_tick = std::time::Instant::now();
+        // The next interval tick; reset when the mode changes.
+        let mut next_tick: Option<(Duration, std::time::Instant)> = None;
         loop {
-            {
+            let mining = self.mining();
+            let tick = {
                 let mut woken = lock.lock();
-                match self.config.mining {
-                    Mining::Auto => {
+                let mut tick = false;
+                match mining {
+                    Mining::Auto | Mining::Manual => {
+                        next_tick = None;
                         while !*woken && !self.stop.load(Ordering::SeqCst) {
                             cvar.wait(&mut woken);
                         }
                     }
                     Mining::Interval(every) => {
-                        next_tick += every;
-                        while !self.stop.load(Ordering::SeqCst) {
-                            if cvar.wait_until(&mut woken, next_tick).timed_out() {
+                        let at = match next_tick {
+                            Some((e, at)) if e == every => at,
+                            _ => std::time::Instant::now() + every,
+                        };
+                        next_tick = Some((every, at));
+                        while !*woken && !self.stop.load(Ordering::SeqCst) {
+                            if cvar.wait_until(&mut woken, at).timed_out() {
+                                tick = true;
+                                // Catch up without a burst after a stall.
+                                let next = (at + every).max(std::time::Instant::now());
+                                next_tick = Some((every, next));
                                 break;
                             }
                         }
                     }
                 }
                 *woken = false;
-            }
+                tick
+            };
             if self.stop.load(Ordering::SeqCst) {
                 return Ok(());
             }
-            match self.config.mining {
+            match self.mining() {
                 Mining::Auto => {
                     while !self.stop.load(Ordering::SeqCst) && self.has_executable() {
                         self.mine_block()?;
                     }
                 }
-                Mining::Interval(_) => {
+                Mining::Interval(_) if tick => {
                     self.mine_block()?;
                 }
+                Mining::Interval(_) | Mining::Manual => {}
             }
         }
     }
@@ -342,19 +450,23 @@ impl EthBackend for Node {
     }
 
     fn next_base_fee(&self) -> u64 {
-        self.chain
-            .next_attributes(now(), self.config.beneficiary)
-            .base_fee
+        let p = self.production.lock();
+        p.next_base_fee.unwrap_or_else(|| {
+            self.chain
+                .next_attributes(p.clock(), p.beneficiary)
+                .base_fee
+        })
     }
 
     fn next_gas_limit(&self) -> u64 {
-        self.config
+        self.production
+            .lock()
             .gas_limit
             .unwrap_or_else(|| self.chain.head().header.gas_limit)
     }
 
     fn next_beneficiary(&self) -> Address {
-        self.config.beneficiary
+        self.production.lock().beneficiary
     }
 
     fn send_raw_transaction(&self, raw: Bytes) -> Result<B256, PoolError> {
@@ -391,37 +503,13 @@ impl EthBackend for Node {
                 drop(pool);
                 tracing::debug!(target: "node::pool", %hash, "accepted native transaction");
                 let _ = self.pending.send(hash);
-                if self.config.mining == Mining::Auto {
+                if self.mining() == Mining::Auto {
                     self.signal();
                 }
                 return Ok(hash);
             }
         };
-        let hash = tx.hash;
-        let base_fee = self.next_base_fee();
-        let gas_limit = self.next_gas_limit();
-        // Read the state under the pool lock: a block committed in between prunes the
-        // pool under the same lock, so a stale nonce cannot slip in.
-        let mut pool = self.pool.lock();
-        let state = self.chain.latest().map_err(|e| err(e.to_string()))?;
-        let ctx = AdmissionContext {
-            chain_id: self.chain.spec().chain_id,
-            base_fee,
-            gas_limit,
-            state_nonce: Self::state_nonce(&state, tx.sender),
-            balance: state
-                .balance(tx.sender, AssetId::BTM)
-                .map_err(|e| err(e.to_string()))?,
-        };
-        drop(state);
-        pool.add(tx, size, ctx).map_err(err)?;
-        drop(pool);
-        tracing::debug!(target: "node::pool", %hash, "accepted transaction");
-        let _ = self.pending.send(hash);
-        if self.config.mining == Mining::Auto {
-            self.signal();
-        }
-        Ok(hash)
+        self.admit_eth(tx, size)
     }
 
     fn pending_nonce(&self, address: Address) -> Result<u64, String> {
@@ -482,6 +570,10 @@ impl EthBackend for Node {
                 ..Default::default()
             },
         }))
+    }
+
+    fn dev(&self) -> Option<&dyn DevBackend> {
+        self.dev.as_ref().map(|_| self as &dyn DevBackend)
     }
 
     fn native_fee_schedule(&self) -> NativeFeeSchedule {

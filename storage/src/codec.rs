@@ -11,7 +11,7 @@
 //! | `Accounts` | address(20) | nonce(8) code_hash(32) |
 //! | `Code` | code_hash(32) | code bytes |
 //! | `Storage` | address(20) slot(32) | value(32), absent when zero |
-//! | `Supply` | asset(32) | genesis(32) issued(32) rewards(32) burned(32), absent when all zero |
+//! | `Supply` | asset(32) | genesis(32) issued(32) rewards(32) burned(32), then adjusted_in(32) adjusted_out(32) only when either is non-zero (dev-node adjustments); absent when all zero |
 //! | `CoinsHistory` … `SupplyHistory` | base key, then block(8) | `0x00` (no entry before the block) or `0x01` then the old value |
 //! | `Headers` | number(8) | RLP of the `alloy_consensus::Header` |
 //! | `HeaderNumbers` | hash(32) | number(8) |
@@ -43,8 +43,10 @@ pub(crate) const OWNER_COIN_LEN: usize = 20 + 32 + 16 + OUTPOINT_LEN;
 pub(crate) const PAIR_LEN: usize = 52;
 /// Length of an encoded account.
 pub(crate) const ACCOUNT_LEN: usize = 40;
-/// Length of encoded supply counters.
+/// Length of encoded supply counters without development adjustments.
 pub(crate) const SUPPLY_LEN: usize = 128;
+/// Length of encoded supply counters with development adjustments.
+pub(crate) const SUPPLY_ADJUSTED_LEN: usize = 192;
 
 /// History value marker: the key had no entry before the block.
 pub(crate) const HISTORY_ABSENT: u8 = 0x00;
@@ -192,30 +194,41 @@ pub(crate) fn decode_account(b: &[u8]) -> StorageResult<Account> {
     })
 }
 
-/// `Supply` value.
-pub(crate) fn encode_supply(s: &Supply) -> [u8; SUPPLY_LEN] {
-    let mut v = [0u8; SUPPLY_LEN];
-    for (i, x) in [s.genesis, s.issued, s.rewards, s.burned]
-        .iter()
-        .enumerate()
-    {
-        v[i * 32..(i + 1) * 32].copy_from_slice(&x.to_be_bytes::<32>());
+/// `Supply` value: four words, six when a development adjustment is recorded.
+pub(crate) fn encode_supply(s: &Supply) -> Vec<u8> {
+    let mut v = Vec::with_capacity(SUPPLY_ADJUSTED_LEN);
+    for x in [s.genesis, s.issued, s.rewards, s.burned] {
+        v.extend_from_slice(&x.to_be_bytes::<32>());
+    }
+    if s.is_adjusted() {
+        for x in [s.adjusted_in, s.adjusted_out] {
+            v.extend_from_slice(&x.to_be_bytes::<32>());
+        }
     }
     v
 }
 
-/// Decodes a `Supply` value.
+/// Decodes a `Supply` value (four or six words).
 pub(crate) fn decode_supply(b: &[u8]) -> StorageResult<Supply> {
-    let b: [u8; SUPPLY_LEN] = fixed(b, "supply")?;
+    if b.len() != SUPPLY_LEN && b.len() != SUPPLY_ADJUSTED_LEN {
+        return Err(StorageError::Codec(format!(
+            "supply: {} bytes, expected {SUPPLY_LEN} or {SUPPLY_ADJUSTED_LEN}",
+            b.len()
+        )));
+    }
+    let word = |i: usize| {
+        b.get(i * 32..(i + 1) * 32)
+            .map_or(U256::ZERO, U256::from_be_slice)
+    };
     Ok(Supply {
-        genesis: u256_at(&b, 0),
-        issued: u256_at(&b, 32),
-        rewards: u256_at(&b, 64),
-        burned: u256_at(&b, 96),
+        genesis: word(0),
+        issued: word(1),
+        rewards: word(2),
+        burned: word(3),
+        adjusted_in: word(4),
+        adjusted_out: word(5),
     })
 }
-
-// === history ===
 
 /// Writes `base | block` into `buf` (cleared first).
 pub(crate) fn history_key(buf: &mut Vec<u8>, base: &[u8], block: u64) {
@@ -346,12 +359,12 @@ mod tests {
 
         #[test]
         fn words_accounts_supply_round_trip(
-            v in u256(), nonce: u64, code_hash in b256(), s in (u256(), u256(), u256(), u256()),
+            v in u256(), nonce: u64, code_hash in b256(), s in (u256(), u256(), u256(), u256(), u256(), u256()),
         ) {
             prop_assert_eq!(decode_u256(&encode_u256(&v)).unwrap(), v);
             let a = Account { nonce, code_hash };
             prop_assert_eq!(decode_account(&encode_account(&a)).unwrap(), a);
-            let s = Supply { genesis: s.0, issued: s.1, rewards: s.2, burned: s.3 };
+            let s = Supply { genesis: s.0, issued: s.1, rewards: s.2, burned: s.3, adjusted_in: s.4, adjusted_out: s.5 };
             prop_assert_eq!(decode_supply(&encode_supply(&s)).unwrap(), s);
         }
 

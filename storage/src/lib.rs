@@ -14,7 +14,13 @@
 //! - Block data: [`Database::head`], [`Database::header`], [`Database::block_number`],
 //!   [`Database::body`], [`Database::receipts`], [`Database::tx_location`].
 //!
-//! There is no `StateWriter` implementation: state reaches the disk only with its block.
+//! - Development nodes only: [`Database::apply_dev_changes`] edits the head's state in
+//!   place (`anvil_setBalance`, `anvil_setCode`, …) and [`Database::unwind_to`] /
+//!   [`Database::reset_to_genesis`] remove blocks from the top (`evm_revert`,
+//!   `anvil_reset`), both through the change sets (module `dev`).
+//!
+//! There is no `StateWriter` implementation: state reaches the disk with its block (or,
+//! on a development node, with an explicit edit).
 //!
 //! # Status
 //! ALPHA.
@@ -68,6 +74,7 @@
 mod block;
 mod codec;
 mod db;
+mod dev;
 mod error;
 mod state;
 mod tables;

@@ -54,14 +54,7 @@ impl Database {
             });
         }
 
-        let mut w = Writer {
-            txn: &txn,
-            tables,
-            number,
-            history: number > 0,
-            key: Vec::with_capacity(128),
-            value: Vec::with_capacity(256),
-        };
+        let mut w = Writer::new(&txn, tables, number, number > 0);
         w.write_state(block.changes)?;
         w.write_block(block)?;
 
@@ -92,17 +85,45 @@ impl Database {
 }
 
 /// The state of one block commit: the write transaction and reusable buffers.
-struct Writer<'a> {
+pub(crate) struct Writer<'a> {
     txn: &'a TxUnsync<Rw>,
     tables: &'a Tables,
     number: u64,
     /// Whether to write change-set entries (not for block 0).
     history: bool,
+    /// Whether a change-set entry already written for `number` is kept (development
+    /// edits of the head's state merge into the head block's change set).
+    merge: bool,
     key: Vec<u8>,
     value: Vec<u8>,
 }
 
-impl Writer<'_> {
+impl<'a> Writer<'a> {
+    /// A writer of state changes attributed to block `number`, writing change-set
+    /// entries if `history`.
+    pub(crate) fn new(
+        txn: &'a TxUnsync<Rw>,
+        tables: &'a Tables,
+        number: u64,
+        history: bool,
+    ) -> Self {
+        Self {
+            txn,
+            tables,
+            number,
+            history,
+            merge: false,
+            key: Vec::with_capacity(128),
+            value: Vec::with_capacity(256),
+        }
+    }
+
+    /// Keeps change-set entries already written for the block (see [`Writer::merge`]).
+    pub(crate) fn merging(mut self) -> Self {
+        self.merge = true;
+        self
+    }
+
     fn put(&self, table: Table, key: &[u8], value: &[u8]) -> StorageResult<()> {
         self.txn
             .put(self.tables.get(table), key, value, WriteFlags::empty())?;
@@ -129,13 +150,18 @@ impl Writer<'_> {
         }
         history_key(&mut self.key, key, self.number);
         history_value(&mut self.value, old);
-        self.txn.put(
-            self.tables.get(table),
-            &self.key,
-            &self.value,
-            WriteFlags::empty(),
-        )?;
-        Ok(())
+        let flags = if self.merge {
+            WriteFlags::NO_OVERWRITE
+        } else {
+            WriteFlags::empty()
+        };
+        match self
+            .txn
+            .put(self.tables.get(table), &self.key, &self.value, flags)
+        {
+            Ok(()) | Err(MdbxError::KeyExist) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Sets (`Some`) or removes (`None`) an entry whose old value is `old`.
@@ -155,7 +181,7 @@ impl Writer<'_> {
         self.history(history, key, old)
     }
 
-    fn write_state(&mut self, changes: &StateChanges) -> StorageResult<()> {
+    pub(crate) fn write_state(&mut self, changes: &StateChanges) -> StorageResult<()> {
         for c in &changes.coins {
             let key = outpoint_key(&c.key);
             let old = c.old.as_ref().map(encode_coin);
@@ -226,8 +252,8 @@ impl Writer<'_> {
                 Table::Supply,
                 Table::SupplyHistory,
                 &key,
-                opt(&old),
-                opt(&new),
+                old.as_deref(),
+                new.as_deref(),
             )?;
         }
         let code = self.tables.get(Table::Code);

@@ -17,7 +17,7 @@
 //! | balance (non-zero) | `'B'` owner(20) asset(32) amount(32) |
 //! | account (present) | `'A'` address(20) nonce(8) code_hash(32) |
 //! | storage (non-zero) | `'S'` address(20) slot(32) value(32) |
-//! | supply (non-zero) | `'U'` asset(32) genesis(32) issued(32) rewards(32) burned(32) |
+//! | supply (non-zero) | `'U'` asset(32) genesis(32) issued(32) rewards(32) burned(32), then adjusted_in(32) adjusted_out(32) only when either is non-zero (dev nodes) |
 //!
 //! Code is committed through the code hash of the accounts that use it.
 
@@ -80,6 +80,11 @@ impl StateEntry<'_> {
                 buf.extend_from_slice(asset.0.as_slice());
                 for v in [supply.genesis, supply.issued, supply.rewards, supply.burned] {
                     buf.extend_from_slice(&v.to_be_bytes::<32>());
+                }
+                if supply.is_adjusted() {
+                    for v in [supply.adjusted_in, supply.adjusted_out] {
+                        buf.extend_from_slice(&v.to_be_bytes::<32>());
+                    }
                 }
             }
         }

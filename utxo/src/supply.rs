@@ -17,16 +17,27 @@ pub struct Supply {
     pub rewards: U256,
     /// Burned (base fees, slashing).
     pub burned: U256,
+    /// Added by a development-node adjustment (`anvil_setBalance` raising a balance).
+    pub adjusted_in: U256,
+    /// Removed by a development-node adjustment (`anvil_setBalance` lowering a balance).
+    pub adjusted_out: U256,
 }
 
 impl Supply {
-    /// `genesis + issued + rewards - burned` (saturating at zero, which a consistent
-    /// ledger never reaches).
+    /// `genesis + issued + rewards + adjusted_in - burned - adjusted_out` (saturating at
+    /// zero, which a consistent ledger never reaches).
     pub fn total(&self) -> U256 {
         self.genesis
             .saturating_add(self.issued)
             .saturating_add(self.rewards)
+            .saturating_add(self.adjusted_in)
             .saturating_sub(self.burned)
+            .saturating_sub(self.adjusted_out)
+    }
+
+    /// Whether a development-node adjustment ever touched this asset.
+    pub fn is_adjusted(&self) -> bool {
+        !self.adjusted_in.is_zero() || !self.adjusted_out.is_zero()
     }
 
     /// Whether every counter is zero (no entry is stored then).

@@ -4,6 +4,7 @@
 mod basics;
 mod calls;
 mod common;
+mod explorer;
 mod logs;
 mod trace;
 mod txs;

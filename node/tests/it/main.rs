@@ -2,6 +2,7 @@
 
 mod cli;
 mod crash;
+mod dev;
 mod persistence;
 mod producer;
 mod support;

@@ -3,10 +3,10 @@
 
 use crate::util::{build, commit_empty, next_header};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use bytom2_storage::{Database, DatabaseConfig};
+use bytom2_storage::{Database, DatabaseConfig, LatestState};
 use bytom2_utxo::{
-    Account, AssetId, Coin, CoinOrigin, MemoryState, OutPoint, Output, StateView, StateWriter,
-    Supply,
+    Account, AssetId, Coin, CoinOrigin, MemoryState, OutPoint, Output, StateCache, StateView,
+    StateWriter, Supply,
 };
 use proptest::prelude::*;
 use std::collections::BTreeSet;
@@ -140,87 +140,123 @@ fn check_view(view: &impl StateView, model: &MemoryState, keys: &Keys, full: boo
     }
 }
 
-fn run(blocks: Vec<Vec<Op>>) {
-    let dir = tempfile::tempdir().unwrap();
+/// Applies `ops` to `cache` (block `number`), tracking every outpoint in `keys`.
+fn apply_ops(
+    cache: &mut StateCache<&LatestState>,
+    model: &MemoryState,
+    ops: &[Op],
+    number: u64,
+    keys: &mut Keys,
+    counter: &mut u64,
+) {
+    let mut live: Vec<OutPoint> = model.coins().map(|(op, _)| *op).collect();
+    live.sort();
+    for (i, op) in ops.iter().enumerate() {
+        match *op {
+            Op::Add {
+                owner: o,
+                asset: a,
+                amount,
+            } => {
+                *counter += 1;
+                let op = OutPoint::new(keccak256(counter.to_be_bytes()), i as u32);
+                let coin = Coin::new(
+                    Output::new(asset(a), U256::from(amount), owner(o)),
+                    CoinOrigin::new(number, i as u32, 0),
+                );
+                cache.add_coin(op, coin).unwrap();
+                keys.outpoints.insert(op);
+                live.push(op);
+            }
+            Op::Spend { pick } => {
+                if !live.is_empty() {
+                    let op = live.remove(pick % live.len());
+                    cache.spend_coin(&op).unwrap();
+                }
+            }
+            Op::Account {
+                addr,
+                nonce,
+                code: c,
+            } => {
+                let account = nonce.map(|nonce| Account {
+                    nonce,
+                    code_hash: c.map_or(Account::default().code_hash, |c| keccak256(code(c))),
+                });
+                if let Some(c) = c {
+                    cache.insert_code(keccak256(code(c)), code(c)).unwrap();
+                }
+                cache.set_account(owner(addr), account).unwrap();
+            }
+            Op::Storage { addr, slot, value } => {
+                cache
+                    .set_storage(owner(addr), U256::from(slot), U256::from(value))
+                    .unwrap();
+            }
+            Op::Supply {
+                asset: a,
+                genesis,
+                burned,
+            } => {
+                let supply = Supply {
+                    genesis: U256::from(genesis),
+                    burned: U256::from(burned),
+                    adjusted_in: U256::from(burned / 2),
+                    ..Default::default()
+                };
+                cache.set_supply(asset(a), supply).unwrap();
+            }
+        }
+    }
+}
+
+/// Commits `blocks`; after block `n`, applies the development edits `edits[n]` (if any)
+/// to the head's state. Returns the database and the model of every block's end state
+/// (edits included), with the model of genesis before its edits.
+fn build_chain(
+    dir: &std::path::Path,
+    blocks: &[Vec<Op>],
+    edits: &[Vec<Op>],
+    keys: &mut Keys,
+) -> (Database, Vec<MemoryState>, MemoryState) {
     let config = DatabaseConfig {
         durable: false,
         ..Default::default()
     };
-    let db = Database::open_with(dir.path(), &config).unwrap();
+    let db = Database::open_with(dir, &config).unwrap();
     let mut model = MemoryState::new();
     let mut snapshots = vec![];
-    let mut keys = Keys::default();
+    let mut genesis = None;
     let mut counter = 0u64;
-    for (number, ops) in blocks.into_iter().enumerate() {
+    for (number, ops) in blocks.iter().enumerate() {
         let number = number as u64;
         let (changes, commitment) = build(&db, |cache| {
-            let mut live: Vec<OutPoint> = model.coins().map(|(op, _)| *op).collect();
-            live.sort();
-            for (i, op) in ops.iter().enumerate() {
-                match *op {
-                    Op::Add {
-                        owner: o,
-                        asset: a,
-                        amount,
-                    } => {
-                        counter += 1;
-                        let op = OutPoint::new(keccak256(counter.to_be_bytes()), i as u32);
-                        let coin = Coin::new(
-                            Output::new(asset(a), U256::from(amount), owner(o)),
-                            CoinOrigin::new(number, i as u32, 0),
-                        );
-                        cache.add_coin(op, coin).unwrap();
-                        keys.outpoints.insert(op);
-                        live.push(op);
-                    }
-                    Op::Spend { pick } => {
-                        if !live.is_empty() {
-                            let op = live.remove(pick % live.len());
-                            cache.spend_coin(&op).unwrap();
-                        }
-                    }
-                    Op::Account {
-                        addr,
-                        nonce,
-                        code: c,
-                    } => {
-                        let account = nonce.map(|nonce| Account {
-                            nonce,
-                            code_hash: c
-                                .map_or(Account::default().code_hash, |c| keccak256(code(c))),
-                        });
-                        if let Some(c) = c {
-                            cache.insert_code(keccak256(code(c)), code(c)).unwrap();
-                        }
-                        cache.set_account(owner(addr), account).unwrap();
-                    }
-                    Op::Storage { addr, slot, value } => {
-                        cache
-                            .set_storage(owner(addr), U256::from(slot), U256::from(value))
-                            .unwrap();
-                    }
-                    Op::Supply {
-                        asset: a,
-                        genesis,
-                        burned,
-                    } => {
-                        let supply = Supply {
-                            genesis: U256::from(genesis),
-                            burned: U256::from(burned),
-                            ..Default::default()
-                        };
-                        cache.set_supply(asset(a), supply).unwrap();
-                    }
-                }
-            }
+            apply_ops(cache, &model, ops, number, keys, &mut counter)
         });
         model.write_changes(changes.clone()).unwrap();
         assert_eq!(commitment, model.commitment().unwrap());
         let header = next_header(&db, &commitment);
         commit_empty(&db, &header, &changes, &commitment).unwrap();
+        genesis.get_or_insert_with(|| model.clone());
+        if let Some(edit) = edits.get(number as usize).filter(|e| !e.is_empty()) {
+            let (changes, commitment) = build(&db, |cache| {
+                apply_ops(cache, &model, edit, number, keys, &mut counter)
+            });
+            db.apply_dev_changes(&changes).unwrap();
+            model.write_changes(changes).unwrap();
+            assert_eq!(commitment, model.commitment().unwrap());
+        }
         snapshots.push(model.clone());
-        check_view(&db.latest().unwrap(), &model, &keys, true);
+        check_view(&db.latest().unwrap(), &model, keys, true);
     }
+    (db, snapshots, genesis.expect("at least one block"))
+}
+
+fn run(blocks: Vec<Vec<Op>>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut keys = Keys::default();
+    let (db, snapshots, _) = build_chain(dir.path(), &blocks, &[], &mut keys);
+    let model = snapshots.last().unwrap().clone();
     let head = snapshots.len() as u64 - 1;
     for (n, snapshot) in snapshots.iter().enumerate() {
         let view = db.state_at(n as u64).unwrap();
@@ -228,8 +264,85 @@ fn run(blocks: Vec<Vec<Op>>) {
     }
     // Reopen: the same state.
     drop(db);
+    let config = DatabaseConfig {
+        durable: false,
+        ..Default::default()
+    };
     let db = Database::open_with(dir.path(), &config).unwrap();
     check_view(&db.latest().unwrap(), &model, &keys, true);
+}
+
+/// Development edits of the head's state show at the head and at that block, leave
+/// earlier blocks alone, and unwinding to a block (or resetting to genesis) restores
+/// exactly its state, commitment included; blocks can be committed again on top.
+fn run_dev(blocks: Vec<Vec<Op>>, edits: Vec<Vec<Op>>, target: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut keys = Keys::default();
+    let (db, snapshots, genesis) = build_chain(dir.path(), &blocks, &edits, &mut keys);
+    let head = snapshots.len() as u64 - 1;
+    for (n, snapshot) in snapshots.iter().enumerate() {
+        check_view(
+            &db.state_at(n as u64).unwrap(),
+            snapshot,
+            &keys,
+            n as u64 == head,
+        );
+    }
+
+    let target = (target % snapshots.len()) as u64;
+    let header = db.header(target).unwrap().unwrap();
+    db.unwind_to(target).unwrap();
+    assert_eq!(db.head().unwrap(), Some((target, header.hash_slow())));
+    assert!(db.header(target + 1).unwrap().is_none());
+    let last = snapshots.last().unwrap();
+    let model = &with_code_of(&snapshots[target as usize], last);
+    check_view(&db.latest().unwrap(), model, &keys, true);
+    for n in 0..target {
+        check_view(
+            &db.state_at(n).unwrap(),
+            &snapshots[n as usize],
+            &keys,
+            false,
+        );
+    }
+    assert!(db.unwind_to(target + 1).is_err());
+
+    // The chain goes on from there.
+    let (changes, commitment) = build(&db, |cache| {
+        cache
+            .set_storage(owner(0), U256::from(1), U256::from(99))
+            .unwrap();
+    });
+    let next = next_header(&db, &commitment);
+    commit_empty(&db, &next, &changes, &commitment).unwrap();
+    assert_eq!(db.head().unwrap(), Some((target + 1, next.hash_slow())));
+    check_view(&db.state_at(target).unwrap(), model, &keys, false);
+
+    db.reset_to_genesis().unwrap();
+    assert_eq!(db.head().unwrap().map(|h| h.0), Some(0));
+    check_view(
+        &db.latest().unwrap(),
+        &with_code_of(&genesis, last),
+        &keys,
+        true,
+    );
+}
+
+/// `model` plus the code `later` holds: code is content-addressed and never removed,
+/// so an unwound state still finds code deployed after it.
+fn with_code_of(model: &MemoryState, later: &MemoryState) -> MemoryState {
+    let code = (0..3)
+        .filter_map(|i| later.code(keccak256(code(i))).unwrap())
+        .map(|c| (keccak256(&c), c))
+        .collect();
+    let mut model = model.clone();
+    model
+        .write_changes(bytom2_utxo::StateChanges {
+            code,
+            ..Default::default()
+        })
+        .unwrap();
+    model
 }
 
 proptest! {
@@ -240,5 +353,14 @@ proptest! {
         blocks in proptest::collection::vec(proptest::collection::vec(op(), 0..24), 1..6),
     ) {
         run(blocks);
+    }
+
+    #[test]
+    fn dev_edits_and_unwinding_equal_memory_state(
+        blocks in proptest::collection::vec(proptest::collection::vec(op(), 0..16), 1..6),
+        edits in proptest::collection::vec(proptest::collection::vec(op(), 0..6), 0..6),
+        target in any::<usize>(),
+    ) {
+        run_dev(blocks, edits, target);
     }
 }

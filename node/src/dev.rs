@@ -1,0 +1,535 @@
+//! The development node's controls behind `evm_*`, `anvil_*` and `hardhat_*` (issue #6):
+//! mining on request and its mode, the clock, snapshots and reverts, state edits that
+//! keep every balance equal to the sum of its outputs, impersonation and the dev keys.
+//!
+//! - **Snapshots** remember the head, the clock and how many state edits were made.
+//!   Reverting unwinds the stored blocks above the snapshot's head through the change
+//!   sets ([`bytom2_storage::Database::unwind_to`]), then undoes the edits made at that
+//!   head after the snapshot (kept in a journal while a snapshot exists), empties the
+//!   mempool and forgets that snapshot and every later one (Hardhat takes a new one).
+//! - **State edits** (`anvil_setBalance`, `setCode`, `setNonce`, `setStorageAt`) change the
+//!   head's state in place, as on anvil: the head's header keeps its `stateRoot`, the next
+//!   block's root covers the edit. `anvil_setBalance` creates an output for the
+//!   difference, or spends the address's oldest outputs and returns change, and counts it
+//!   in the BTM supply as a development adjustment (`adjusted_in` / `adjusted_out`).
+//! - **Impersonated** senders' transactions carry a placeholder signature derived from
+//!   the sender (so two senders' otherwise equal transactions keep distinct hashes); the
+//!   sender is stored with the block, never recovered.
+
+use crate::{Mining, NodeConfig, NodeError, mempool::Mempool, service::Node};
+use alloy_consensus::{SignableTransaction, TxEnvelope, TypedTransaction};
+use alloy_primitives::{
+    Address, B256, Bytes, KECCAK256_EMPTY, Signature, U256, keccak256,
+    map::{HashMap, HashSet},
+};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use bytom2_eth_rpc::{DevBackend, DevError, PoolError};
+use bytom2_evm_adapter::RecoveredTx;
+use bytom2_utxo::{
+    Account, AssetId, Change, Coin, CoinOrigin, OutPoint, Output, StateCache, StateChanges,
+    StateView,
+};
+use parking_lot::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Seconds since the epoch by the wall clock.
+fn wall_clock() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// How the next blocks are made: mode, fee recipient, gas limit and the clock.
+#[derive(Debug, Clone)]
+pub(crate) struct Production {
+    pub(crate) mining: Mining,
+    pub(crate) beneficiary: Address,
+    pub(crate) gas_limit: Option<u64>,
+    /// Seconds added to the wall clock for block timestamps.
+    pub(crate) time_offset: i64,
+    /// The next block's timestamp, once.
+    pub(crate) next_timestamp: Option<u64>,
+    /// The next block's base fee, once.
+    pub(crate) next_base_fee: Option<u64>,
+    /// The next block's `prevRandao`, once.
+    pub(crate) next_prev_randao: Option<B256>,
+}
+
+impl Production {
+    pub(crate) fn new(config: &NodeConfig) -> Self {
+        Self {
+            mining: config.mining,
+            beneficiary: config.beneficiary,
+            gas_limit: config.gas_limit,
+            time_offset: 0,
+            next_timestamp: None,
+            next_base_fee: None,
+            next_prev_randao: None,
+        }
+    }
+
+    /// The timestamp the clock gives now.
+    pub(crate) fn clock(&self) -> u64 {
+        u64::try_from(wall_clock().saturating_add(self.time_offset)).unwrap_or(0)
+    }
+
+    /// Moves the clock so that it reads `timestamp` now.
+    pub(crate) fn follow_on_from(&mut self, timestamp: u64) {
+        let t = i64::try_from(timestamp).unwrap_or(i64::MAX);
+        self.time_offset = t.saturating_sub(wall_clock());
+    }
+}
+
+/// What only a development node keeps.
+#[derive(Debug)]
+pub(crate) struct DevState {
+    signers: HashMap<Address, PrivateKeySigner>,
+    /// Accounts in key order, as `eth_accounts` lists them.
+    accounts: Vec<Address>,
+    impersonated: Mutex<HashSet<Address>>,
+    snapshots: Mutex<Snapshots>,
+}
+
+#[derive(Debug, Default)]
+struct Snapshots {
+    next_id: u64,
+    taken: Vec<Snapshot>,
+    /// State edits while a snapshot exists: the head they edited and what they changed.
+    journal: Vec<(u64, StateChanges)>,
+    /// Development outputs created so far (their outpoints' tags).
+    outputs_created: u64,
+}
+
+#[derive(Debug)]
+struct Snapshot {
+    id: u64,
+    head: u64,
+    time_offset: i64,
+    next_timestamp: Option<u64>,
+    journal_len: usize,
+}
+
+impl DevState {
+    pub(crate) fn new(keys: &[B256]) -> Self {
+        let mut signers = HashMap::default();
+        let mut accounts = Vec::new();
+        for key in keys {
+            if let Ok(signer) = PrivateKeySigner::from_bytes(key) {
+                accounts.push(signer.address());
+                signers.insert(signer.address(), signer);
+            }
+        }
+        Self {
+            signers,
+            accounts,
+            impersonated: Mutex::new(HashSet::default()),
+            snapshots: Mutex::new(Snapshots::default()),
+        }
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> DevError {
+    DevError::Internal(e.to_string())
+}
+
+/// Swaps `old` and `new` in every change: what undoes `changes`.
+fn inverse(changes: &StateChanges) -> StateChanges {
+    fn flip<K: Copy, V: Clone>(v: &[Change<K, V>]) -> Vec<Change<K, V>> {
+        v.iter()
+            .rev()
+            .map(|c| Change {
+                key: c.key,
+                old: c.new.clone(),
+                new: c.old.clone(),
+            })
+            .collect()
+    }
+    StateChanges {
+        coins: flip(&changes.coins),
+        balances: flip(&changes.balances),
+        accounts: flip(&changes.accounts),
+        storage: flip(&changes.storage),
+        supply: flip(&changes.supply),
+        code: Vec::new(),
+    }
+}
+
+// === impl Node ===
+
+impl Node {
+    pub(crate) fn mining(&self) -> Mining {
+        self.production().lock().mining
+    }
+
+    fn dev_state(&self) -> &DevState {
+        self.dev_state_opt()
+            .expect("the dev methods are offered by development nodes only")
+    }
+
+    /// Builds changes with `f` over the head's state and applies them in place.
+    fn edit_state(
+        &self,
+        f: impl FnOnce(&mut StateCache<&bytom2_storage::LatestState>, u64) -> Result<(), DevError>,
+    ) -> Result<(), DevError> {
+        let _producing = self.producing().lock();
+        let head = self.chain().head().header.number;
+        let latest = self.chain().latest().map_err(internal)?;
+        let mut cache = StateCache::new(&latest);
+        f(&mut cache, head)?;
+        let changes = cache.into_changes();
+        drop(latest);
+        if changes.is_empty() {
+            return Ok(());
+        }
+        self.chain()
+            .db()
+            .apply_dev_changes(&changes)
+            .map_err(internal)?;
+        let mut snapshots = self.dev_state().snapshots.lock();
+        if !snapshots.taken.is_empty() {
+            snapshots.journal.push((head, changes));
+        }
+        Ok(())
+    }
+
+    /// After the stored chain moved back: the head, cached blocks and the mempool.
+    fn chain_rewound(&self) -> Result<(), DevError> {
+        self.chain().reload_head().map_err(internal)?;
+        self.clear_block_cache();
+        *self.pool().lock() = Mempool::new(self.config().pool.clone());
+        Ok(())
+    }
+
+    fn mine_blocks(
+        &self,
+        blocks: u64,
+        interval: Option<u64>,
+        timestamp: Option<u64>,
+    ) -> Result<(), NodeError> {
+        let _producing = self.producing().lock();
+        let mut next = timestamp;
+        for _ in 0..blocks {
+            let number = self.mine_block_locked(next)?;
+            if let Some(every) = interval {
+                let ts = self.chain().db().header(number)?.map_or(0, |h| h.timestamp);
+                next = Some(ts.saturating_add(every));
+            } else {
+                next = None;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl DevBackend for Node {
+    fn snapshot(&self) -> Result<U256, DevError> {
+        let _producing = self.producing().lock();
+        let head = self.chain().head().header.number;
+        let p = self.production().lock().clone();
+        let mut s = self.dev_state().snapshots.lock();
+        let id = s.next_id;
+        s.next_id += 1;
+        let journal_len = s.journal.len();
+        s.taken.push(Snapshot {
+            id,
+            head,
+            time_offset: p.time_offset,
+            next_timestamp: p.next_timestamp,
+            journal_len,
+        });
+        tracing::debug!(target: "node::dev", id, head, "took a snapshot");
+        Ok(U256::from(id))
+    }
+
+    fn revert(&self, id: U256) -> Result<bool, DevError> {
+        let _producing = self.producing().lock();
+        let mut s = self.dev_state().snapshots.lock();
+        let Some(index) = s.taken.iter().position(|t| U256::from(t.id) == id) else {
+            return Ok(false);
+        };
+        // That snapshot and every later one go.
+        let snapshot = s.taken.split_off(index).swap_remove(0);
+        let db = self.chain().db();
+        if self.chain().head().header.number > snapshot.head {
+            db.unwind_to(snapshot.head).map_err(internal)?;
+        }
+        // Edits at the snapshot's head after it: undone newest first. Later heads' edits
+        // went with their blocks.
+        let edits: Vec<(u64, StateChanges)> = s.journal.drain(snapshot.journal_len..).collect();
+        for (_, changes) in edits.iter().rev().filter(|(h, _)| *h == snapshot.head) {
+            db.apply_dev_changes(&inverse(changes)).map_err(internal)?;
+        }
+        if s.taken.is_empty() {
+            s.journal.clear();
+        }
+        drop(s);
+        {
+            let mut p = self.production().lock();
+            p.time_offset = snapshot.time_offset;
+            p.next_timestamp = snapshot.next_timestamp;
+            p.next_base_fee = None;
+        }
+        self.chain_rewound()?;
+        tracing::info!(target: "node::dev", id = snapshot.id, head = snapshot.head, "reverted to snapshot");
+        Ok(true)
+    }
+
+    fn mine(
+        &self,
+        blocks: u64,
+        interval: Option<u64>,
+        timestamp: Option<u64>,
+    ) -> Result<(), DevError> {
+        if let Some(t) = timestamp {
+            let head = self.chain().head().header.timestamp;
+            if t < head {
+                return Err(DevError::InvalidParams(format!(
+                    "Timestamp error: {t} is lower than previous block's timestamp"
+                )));
+            }
+        }
+        self.mine_blocks(blocks, interval.or(timestamp.map(|_| 1)), timestamp)
+            .map_err(internal)
+    }
+
+    fn increase_time(&self, seconds: u64) -> Result<i64, DevError> {
+        let seconds = i64::try_from(seconds)
+            .map_err(|_| DevError::InvalidParams(format!("{seconds} seconds is too far")))?;
+        let mut p = self.production().lock();
+        p.time_offset = p.time_offset.saturating_add(seconds);
+        Ok(p.time_offset)
+    }
+
+    fn set_next_block_timestamp(&self, timestamp: u64) -> Result<(), DevError> {
+        let head = self.chain().head().header.timestamp;
+        if timestamp < head {
+            return Err(DevError::InvalidParams(format!(
+                "Timestamp error: {timestamp} is lower than previous block's timestamp"
+            )));
+        }
+        self.production().lock().next_timestamp = Some(timestamp);
+        Ok(())
+    }
+
+    fn set_time(&self, timestamp: u64) -> Result<i64, DevError> {
+        let mut p = self.production().lock();
+        p.follow_on_from(timestamp);
+        Ok(p.time_offset)
+    }
+
+    fn set_automine(&self, enabled: bool) {
+        {
+            let mut p = self.production().lock();
+            p.mining = match (enabled, p.mining) {
+                (true, _) => Mining::Auto,
+                (false, Mining::Interval(d)) => Mining::Interval(d),
+                (false, _) => Mining::Manual,
+            };
+        }
+        self.signal();
+    }
+
+    fn automine(&self) -> bool {
+        self.mining() == Mining::Auto
+    }
+
+    fn set_interval_mining(&self, seconds: u64) {
+        self.production().lock().mining = if seconds == 0 {
+            Mining::Manual
+        } else {
+            Mining::Interval(Duration::from_secs(seconds))
+        };
+        self.signal();
+    }
+
+    fn set_block_gas_limit(&self, gas_limit: u64) -> Result<(), DevError> {
+        if gas_limit < 21_000 {
+            return Err(DevError::InvalidParams(format!(
+                "block gas limit {gas_limit} is below the 21000 of a transfer"
+            )));
+        }
+        self.production().lock().gas_limit = Some(gas_limit);
+        Ok(())
+    }
+
+    fn set_balance(&self, address: Address, balance: U256) -> Result<(), DevError> {
+        self.edit_state(|cache, head| {
+            let current = cache.balance(address, AssetId::BTM).map_err(internal)?;
+            let mut supply = cache.supply(AssetId::BTM).map_err(internal)?;
+            let create = |cache: &mut StateCache<_>, amount: U256| -> Result<(), DevError> {
+                let mut s = self.dev_state().snapshots.lock();
+                s.outputs_created += 1;
+                let tag = s.outputs_created;
+                drop(s);
+                let mut seed = b"bytom2/dev-adjustment".to_vec();
+                seed.extend_from_slice(&head.to_be_bytes());
+                seed.extend_from_slice(&tag.to_be_bytes());
+                seed.extend_from_slice(address.as_slice());
+                let op = OutPoint::new(keccak256(&seed), 0);
+                let index = u32::try_from(tag % u64::from(u32::MAX)).unwrap_or(0);
+                let coin = Coin::new(
+                    Output::new(AssetId::BTM, amount, address),
+                    CoinOrigin::new(head, u32::MAX, index),
+                );
+                cache.add_coin(op, coin).map_err(internal)
+            };
+            if balance > current {
+                create(cache, balance - current)?;
+                supply.adjusted_in += balance - current;
+            } else if balance < current {
+                let remove = current - balance;
+                let mut picked: Vec<(OutPoint, U256)> = Vec::new();
+                let mut sum = U256::ZERO;
+                cache
+                    .for_each_coin(address, AssetId::BTM, &mut |op, coin| {
+                        picked.push((*op, coin.output.amount));
+                        sum += coin.output.amount;
+                        sum < remove
+                    })
+                    .map_err(internal)?;
+                for (op, _) in &picked {
+                    cache.spend_coin(op).map_err(internal)?;
+                }
+                if sum > remove {
+                    create(cache, sum - remove)?;
+                }
+                supply.adjusted_out += remove;
+            }
+            cache.set_supply(AssetId::BTM, supply).map_err(internal)
+        })
+    }
+
+    fn set_code(&self, address: Address, code: Bytes) -> Result<(), DevError> {
+        self.edit_state(|cache, _| {
+            let account = cache
+                .account(address)
+                .map_err(internal)?
+                .unwrap_or_default();
+            let code_hash = if code.is_empty() {
+                KECCAK256_EMPTY
+            } else {
+                let hash = keccak256(&code);
+                cache.insert_code(hash, code).map_err(internal)?;
+                hash
+            };
+            cache
+                .set_account(
+                    address,
+                    Some(Account {
+                        code_hash,
+                        ..account
+                    }),
+                )
+                .map_err(internal)
+        })
+    }
+
+    fn set_nonce(&self, address: Address, nonce: u64) -> Result<(), DevError> {
+        self.edit_state(|cache, _| {
+            let account = cache
+                .account(address)
+                .map_err(internal)?
+                .unwrap_or_default();
+            cache
+                .set_account(address, Some(Account { nonce, ..account }))
+                .map_err(internal)
+        })
+    }
+
+    fn set_storage_at(&self, address: Address, slot: U256, value: B256) -> Result<(), DevError> {
+        self.edit_state(|cache, _| {
+            cache
+                .set_storage(address, slot, U256::from_be_bytes(value.0))
+                .map_err(internal)
+        })
+    }
+
+    fn impersonate(&self, address: Address, enabled: bool) {
+        let mut set = self.dev_state().impersonated.lock();
+        if enabled {
+            set.insert(address);
+        } else {
+            set.remove(&address);
+        }
+    }
+
+    fn set_coinbase(&self, address: Address) {
+        self.production().lock().beneficiary = address;
+    }
+
+    fn set_next_block_base_fee(&self, base_fee: u64) -> Result<(), DevError> {
+        self.production().lock().next_base_fee = Some(base_fee);
+        Ok(())
+    }
+
+    fn set_next_prev_randao(&self, randao: B256) {
+        self.production().lock().next_prev_randao = Some(randao);
+    }
+
+    fn drop_transaction(&self, hash: B256) -> Option<B256> {
+        self.pool().lock().remove(&hash).map(|_| hash)
+    }
+
+    fn reset(&self) -> Result<(), DevError> {
+        let _producing = self.producing().lock();
+        self.chain().db().reset_to_genesis().map_err(internal)?;
+        {
+            let mut s = self.dev_state().snapshots.lock();
+            s.taken.clear();
+            s.journal.clear();
+        }
+        {
+            let mut p = self.production().lock();
+            p.time_offset = 0;
+            p.next_timestamp = None;
+            p.next_base_fee = None;
+        }
+        self.chain_rewound()?;
+        tracing::info!(target: "node::dev", "reset to genesis");
+        Ok(())
+    }
+
+    fn accounts(&self) -> Vec<Address> {
+        // As anvil: the held keys' accounts, then the impersonated ones.
+        let dev = self.dev_state();
+        let mut accounts = dev.accounts.clone();
+        let mut impersonated: Vec<Address> = dev
+            .impersonated
+            .lock()
+            .iter()
+            .filter(|a| !dev.signers.contains_key(*a))
+            .copied()
+            .collect();
+        impersonated.sort_unstable();
+        accounts.extend(impersonated);
+        accounts
+    }
+
+    fn can_send_from(&self, address: Address) -> bool {
+        let dev = self.dev_state();
+        dev.signers.contains_key(&address) || dev.impersonated.lock().contains(&address)
+    }
+
+    fn send_transaction(&self, from: Address, tx: TypedTransaction) -> Result<B256, PoolError> {
+        let err = |message: String| PoolError { message };
+        let signature = match self.dev_state().signers.get(&from) {
+            Some(signer) => signer
+                .sign_hash_sync(&tx.signature_hash())
+                .map_err(|e| err(format!("signing failed: {e}")))?,
+            // Impersonated: a placeholder signature unique to the sender.
+            None => Signature::new(U256::from_be_slice(from.as_slice()), U256::from(1), false),
+        };
+        let envelope: TxEnvelope = tx.into_envelope(signature);
+        let hash = *envelope.tx_hash();
+        let size = alloy_eips::eip2718::Encodable2718::encode_2718_len(&envelope);
+        self.admit_eth(
+            RecoveredTx {
+                tx: envelope,
+                sender: from,
+                hash,
+            },
+            size,
+        )
+    }
+}

@@ -163,6 +163,8 @@ fn build_module(ctx: &EthCtx) -> Result<RpcModule<()>, RegisterMethodError> {
     module.merge(FilterApi::new(ctx.clone()).into_rpc())?;
     module.merge(PubSubApi::new(ctx.clone()).into_rpc())?;
     module.merge(TxpoolApi::new(ctx.clone()).into_rpc())?;
+    module.merge(DebugApi::new(ctx.clone()).into_rpc())?;
+    module.merge(TraceApi::new(ctx.clone()).into_rpc())?;
     // Registered on development nodes only, so elsewhere they are unknown methods
     // (whatever their parameters).
     if ctx.backend.dev().is_some() {
@@ -170,8 +172,6 @@ fn build_module(ctx: &EthCtx) -> Result<RpcModule<()>, RegisterMethodError> {
             ctx.clone(),
         )))?;
     }
-    module.merge(DebugApi::new(ctx.clone()).into_rpc())?;
-    module.merge(TraceApi::new(ctx.clone()).into_rpc())?;
     module.merge(crate::utxo::UtxoApiServer::into_rpc(
         crate::utxo::UtxoApi::new(ctx.clone()),
     ))?;

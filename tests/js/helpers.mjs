@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { compileContracts } from "../../contracts/compile.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repo = path.resolve(here, "../..");
@@ -84,36 +85,9 @@ let compiled;
 /** Compiles contracts/src/*.sol (with OpenZeppelin) once; returns { Name: {abi, bytecode} }. */
 export function contracts() {
   if (compiled) return compiled;
-  const solc = require("solc");
-  const srcDir = path.join(repo, "contracts", "src");
-  const sources = {};
-  for (const f of fs.readdirSync(srcDir).filter((f) => f.endsWith(".sol"))) {
-    sources[f] = { content: fs.readFileSync(path.join(srcDir, f), "utf8") };
-  }
-  const input = {
-    language: "Solidity",
-    sources,
-    settings: {
-      optimizer: { enabled: true, runs: 200 },
-      evmVersion: "cancun",
-      outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
-    },
-  };
-  const findImports = (p) => {
-    try {
-      return { contents: fs.readFileSync(require.resolve(p), "utf8") };
-    } catch {
-      return { error: `not found: ${p}` };
-    }
-  };
-  const out = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }));
-  const errors = (out.errors || []).filter((e) => e.severity === "error");
-  if (errors.length) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
   compiled = {};
-  for (const file of Object.keys(out.contracts)) {
-    for (const [name, c] of Object.entries(out.contracts[file])) {
-      compiled[name] = { abi: c.abi, bytecode: "0x" + c.evm.bytecode.object };
-    }
+  for (const c of compileContracts(require).contracts) {
+    compiled[c.name] = { abi: c.abi, bytecode: c.bytecode };
   }
   return compiled;
 }

@@ -31,7 +31,10 @@ use bytom2_utxo::{
     StateView,
 };
 use parking_lot::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::{
+    sync::atomic::{AtomicU64, Ordering},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
 
 /// Seconds since the epoch by the wall clock.
 fn wall_clock() -> i64 {
@@ -89,6 +92,8 @@ pub(crate) struct DevState {
     accounts: Vec<Address>,
     impersonated: Mutex<HashSet<Address>>,
     snapshots: Mutex<Snapshots>,
+    /// Development outputs created so far (their outpoints' tags).
+    outputs_created: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -97,8 +102,6 @@ struct Snapshots {
     taken: Vec<Snapshot>,
     /// State edits while a snapshot exists: the head they edited and what they changed.
     journal: Vec<(u64, StateChanges)>,
-    /// Development outputs created so far (their outpoints' tags).
-    outputs_created: u64,
 }
 
 #[derive(Debug)]
@@ -125,6 +128,7 @@ impl DevState {
             accounts,
             impersonated: Mutex::new(HashSet::default()),
             snapshots: Mutex::new(Snapshots::default()),
+            outputs_created: AtomicU64::new(0),
         }
     }
 }
@@ -210,13 +214,9 @@ impl Node {
         let _producing = self.producing().lock();
         let mut next = timestamp;
         for _ in 0..blocks {
-            let number = self.mine_block_locked(next)?;
-            if let Some(every) = interval {
-                let ts = self.chain().db().header(number)?.map_or(0, |h| h.timestamp);
-                next = Some(ts.saturating_add(every));
-            } else {
-                next = None;
-            }
+            self.mine_block_locked(next)?;
+            // The block just committed is the cached head.
+            next = interval.map(|every| self.chain().head().header.timestamp.saturating_add(every));
         }
         Ok(())
     }
@@ -358,10 +358,11 @@ impl DevBackend for Node {
             let current = cache.balance(address, AssetId::BTM).map_err(internal)?;
             let mut supply = cache.supply(AssetId::BTM).map_err(internal)?;
             let create = |cache: &mut StateCache<_>, amount: U256| -> Result<(), DevError> {
-                let mut s = self.dev_state().snapshots.lock();
-                s.outputs_created += 1;
-                let tag = s.outputs_created;
-                drop(s);
+                let tag = self
+                    .dev_state()
+                    .outputs_created
+                    .fetch_add(1, Ordering::Relaxed)
+                    + 1;
                 let mut seed = b"bytom2/dev-adjustment".to_vec();
                 seed.extend_from_slice(&head.to_be_bytes());
                 seed.extend_from_slice(&tag.to_be_bytes());

@@ -214,27 +214,27 @@ fn send_balance_issue_and_errors_against_a_dev_node() {
 
     // A new asset, from the same account through its mnemonic, issued to itself.
     let mnemonic = ["--mnemonic", DEV_MNEMONIC];
-    let out = ok(
-        url,
-        &[
+    // Creating "Gold" through the mnemonic, issuing `amount`.
+    let create_gold = |amount: &'static str| -> Vec<&'static str> {
+        let definition = [
+            "--name",
+            "Gold",
+            "--symbol",
+            "GLD",
+            "--decimals",
+            "8",
+            "--data",
+            "0x01",
+        ];
+        [
             &mnemonic[..],
-            &[
-                "issue",
-                "--name",
-                "Gold",
-                "--symbol",
-                "GLD",
-                "--decimals",
-                "8",
-                "--data",
-                "0x01",
-                "--amount",
-                "1000",
-                "--wait",
-            ],
+            &["issue"],
+            &definition,
+            &["--amount", amount],
         ]
-        .concat(),
-    );
+        .concat()
+    };
+    let out = ok(url, &[&create_gold("1000")[..], &["--wait"]].concat());
     hash_line(&out);
     let asset_line = out.lines().nth(1).unwrap();
     let asset = asset_line.split_whitespace().nth(1).unwrap().to_string();
@@ -250,26 +250,7 @@ fn send_balance_issue_and_errors_against_a_dev_node() {
         "{balance}"
     );
     // Creating it again is refused.
-    let e = fails(
-        url,
-        &[
-            &mnemonic[..],
-            &[
-                "issue",
-                "--name",
-                "Gold",
-                "--symbol",
-                "GLD",
-                "--decimals",
-                "8",
-                "--data",
-                "0x01",
-                "--amount",
-                "1",
-            ],
-        ]
-        .concat(),
-    );
+    let e = fails(url, &create_gold("1"));
     assert!(e.contains(&format!("asset {asset} already exists")), "{e}");
 
     // Some of it to the fresh address; then more issued straight to it.

@@ -53,7 +53,8 @@ impl DBErrorMarker for DbError {}
 #[derive(Debug)]
 pub struct BlockState<V, H> {
     pub(crate) cache: StateCache<V>,
-    pub(crate) deltas: BTreeMap<(Address, AssetId), I256>,
+    /// Unordered: settlement sorts them.
+    pub(crate) deltas: HashMap<(Address, AssetId), I256>,
     code: HashMap<B256, Bytecode>,
     /// Read cache of `cache.balance` (output totals): they do not change while the EVM
     /// runs (its balance changes are deltas), so each is read from the base once. Anything
@@ -85,7 +86,7 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
     pub fn new(parent: V, hashes: H) -> Self {
         Self {
             cache: StateCache::new(parent),
-            deltas: BTreeMap::new(),
+            deltas: HashMap::default(),
             code: HashMap::default(),
             outputs: HashMap::default(),
             accounts: HashMap::default(),
@@ -355,15 +356,16 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
             return Ok(());
         }
         let info = &account.info;
+        // Code the block has seen (loaded or stored) is already in the state; only code
+        // new to the block needs storing (a deployed contract is touched by every call).
         if let Some(code) = &info.code
             && info.code_hash != KECCAK256_EMPTY
             && !code.is_empty()
+            && !self.code.contains_key(&info.code_hash)
         {
             self.cache
                 .insert_code(info.code_hash, code.original_bytes())?;
-            self.code
-                .entry(info.code_hash)
-                .or_insert_with(|| code.clone());
+            self.code.insert(info.code_hash, code.clone());
         }
         let meta = Account {
             nonce: info.nonce,

@@ -129,6 +129,8 @@ pub fn cfg_env(chain_id: u64) -> CfgEnv {
 pub struct ExecutedTx {
     /// The transaction.
     pub tx: BlockTx,
+    /// Its EIP-2718 encoding (what the transactions root and the stored body hold).
+    pub encoded: Bytes,
     /// Its receipt (status, cumulative gas, logs) with the bloom; its type is the
     /// transaction's.
     pub receipt: ReceiptWithBloom<Receipt>,
@@ -251,6 +253,7 @@ pub struct BlockExecutor<V: StateView, H: BlockHashes> {
 impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
     /// Starts a block with `attrs` over `parent_state`.
     pub fn new(chain_id: u64, attrs: BlockAttributes, parent_state: V, hashes: H) -> Self {
+        let gas_limit = attrs.gas_limit;
         let evm = Context::mainnet()
             .with_db(BlockState::new(parent_state, hashes))
             .with_block(attrs.block_env())
@@ -263,7 +266,12 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             fees: FeeParams::default(),
             limits: NativeLimits::default(),
             evm,
-            executed: Vec::new(),
+            // Room for a block of plain transfers, so the list is not copied as it grows.
+            executed: Vec::with_capacity(
+                usize::try_from(gas_limit / 21_000)
+                    .unwrap_or(usize::MAX)
+                    .min(1 << 15),
+            ),
             roots: None,
             cumulative_gas: 0,
             evm_burned: U256::ZERO,
@@ -578,12 +586,14 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             receipts_root,
             logs_bloom,
             receipts,
+            encoded,
         } = roots;
         let executed: Vec<ExecutedTx> = executed
             .into_iter()
-            .zip(receipts)
-            .map(|(p, receipt)| ExecutedTx {
+            .zip(receipts.into_iter().zip(encoded))
+            .map(|(p, (receipt, encoded))| ExecutedTx {
                 tx: p.tx,
+                encoded,
                 receipt,
                 gas_used: p.gas_used,
                 effective_gas_price: p.effective_gas_price,

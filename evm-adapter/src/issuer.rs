@@ -91,9 +91,12 @@ impl<CTX: ContextTr<Cfg: Cfg<Spec = SpecId>>> PrecompileProvider<CTX> for Bytom2
     type Output = InterpreterResult;
 
     fn set_spec(&mut self, spec: SpecId) -> bool {
+        // revm calls this before every transaction; the set only changes with the spec.
         let changed = <EthPrecompiles as PrecompileProvider<CTX>>::set_spec(&mut self.eth, spec);
-        self.warm.clone_from(self.eth.warm_addresses());
-        self.warm.insert(ASSET_ISSUER);
+        if changed {
+            self.warm.clone_from(self.eth.warm_addresses());
+            self.warm.insert(ASSET_ISSUER);
+        }
         changed
     }
 

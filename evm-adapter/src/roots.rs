@@ -7,7 +7,7 @@
 
 use crate::BlockTx;
 use alloy_consensus::{Receipt, ReceiptWithBloom};
-use alloy_primitives::{B256, Bloom};
+use alloy_primitives::{Address, B256, Bloom, Bytes, keccak256, map::HashMap};
 use alloy_rlp::Encodable;
 use alloy_trie::{EMPTY_ROOT_HASH, HashBuilder, Nibbles};
 use std::{
@@ -29,18 +29,18 @@ impl OrderedTrie {
         self.hb.add_leaf(Nibbles::unpack(&key), value);
     }
 
-    fn push(&mut self, value: Vec<u8>) {
+    fn push(&mut self, value: &[u8]) {
         let i = self.count;
         self.count += 1;
         if i == 0 {
-            self.first = Some(value);
+            self.first = Some(value.to_vec());
             return;
         }
         if i == 128 {
             let first = self.first.take().expect("index 0 is held until 128");
             self.add(0, &first);
         }
-        self.add(i, &value);
+        self.add(i, value);
     }
 
     fn root(mut self) -> B256 {
@@ -54,13 +54,15 @@ impl OrderedTrie {
     }
 }
 
-/// What the worker returns: roots, bloom, and the receipts with their blooms.
+/// What the worker returns: roots, bloom, the receipts with their blooms and the
+/// transactions' EIP-2718 encodings.
 #[derive(Debug)]
 pub(crate) struct Roots {
     pub(crate) transactions_root: B256,
     pub(crate) receipts_root: B256,
     pub(crate) logs_bloom: Bloom,
     pub(crate) receipts: Vec<ReceiptWithBloom<Receipt>>,
+    pub(crate) encoded: Vec<Bytes>,
 }
 
 /// The EIP-2718 encoding of a receipt of a transaction of type `ty`: the RLP of the
@@ -72,6 +74,44 @@ pub(crate) fn encode_receipt(ty: u8, receipt: &ReceiptWithBloom<Receipt>) -> Vec
     }
     receipt.encode(&mut out);
     out
+}
+
+/// The keccak hashes of log addresses and topics a block's blooms have used. A block's
+/// logs repeat them (every `Transfer` log of a token has the token's address and the
+/// event's signature), so each is hashed once per block instead of once per log.
+#[derive(Debug, Default)]
+struct BloomHashes {
+    addresses: HashMap<Address, B256>,
+    topics: HashMap<B256, B256>,
+}
+
+impl BloomHashes {
+    /// Above this many remembered hashes the memo starts over (bounds its memory).
+    const LIMIT: usize = 1 << 16;
+
+    /// `receipt` with its logs bloom, equal to [`Receipt::with_bloom`].
+    fn with_bloom(&mut self, receipt: Receipt) -> ReceiptWithBloom<Receipt> {
+        if self.addresses.len() + self.topics.len() > Self::LIMIT {
+            self.addresses.clear();
+            self.topics.clear();
+        }
+        let mut bloom = Bloom::ZERO;
+        for log in &receipt.logs {
+            let hash = self
+                .addresses
+                .entry(log.address)
+                .or_insert_with(|| keccak256(log.address));
+            bloom.m3_2048_hashed(hash);
+            for topic in log.topics() {
+                let hash = self
+                    .topics
+                    .entry(*topic)
+                    .or_insert_with(|| keccak256(topic));
+                bloom.m3_2048_hashed(hash);
+            }
+        }
+        ReceiptWithBloom::new(receipt, bloom)
+    }
 }
 
 /// The worker thread and its input.
@@ -95,12 +135,15 @@ impl RootsWorker {
             .spawn(move || {
                 let (mut txs, mut rcs) = (OrderedTrie::default(), OrderedTrie::default());
                 let mut logs_bloom = Bloom::ZERO;
-                let mut receipts = Vec::new();
+                let (mut receipts, mut encoded) = (Vec::new(), Vec::new());
+                let mut blooms = BloomHashes::default();
                 for (tx, receipt) in rx.into_iter().flatten() {
-                    txs.push(tx.encoded_2718());
-                    let receipt = receipt.with_bloom();
+                    let raw = Bytes::from(tx.encoded_2718());
+                    txs.push(&raw);
+                    encoded.push(raw);
+                    let receipt = blooms.with_bloom(receipt);
                     logs_bloom |= receipt.logs_bloom;
-                    rcs.push(encode_receipt(tx.tx_type(), &receipt));
+                    rcs.push(&encode_receipt(tx.tx_type(), &receipt));
                     receipts.push(receipt);
                 }
                 Roots {
@@ -108,6 +151,7 @@ impl RootsWorker {
                     receipts_root: rcs.root(),
                     logs_bloom,
                     receipts,
+                    encoded,
                 }
             })
             .expect("spawning the roots thread");
@@ -146,6 +190,7 @@ pub(crate) fn empty() -> Roots {
         receipts_root: EMPTY_ROOT_HASH,
         logs_bloom: Bloom::ZERO,
         receipts: Vec::new(),
+        encoded: Vec::new(),
     }
 }
 
@@ -155,12 +200,43 @@ mod tests {
     use alloy_trie::root::ordered_trie_root_with_encoder;
 
     #[test]
+    fn memoised_bloom_equals_alloy() {
+        use alloy_primitives::{Log, LogData};
+        let token = Address::repeat_byte(7);
+        let log = |from: u8, to: u8| Log {
+            address: token,
+            data: LogData::new_unchecked(
+                vec![
+                    B256::repeat_byte(1),
+                    B256::repeat_byte(from),
+                    B256::repeat_byte(to),
+                ],
+                Default::default(),
+            ),
+        };
+        let mut blooms = BloomHashes::default();
+        for logs in [
+            vec![],
+            vec![log(2, 3)],
+            vec![log(3, 2), log(2, 4)],
+            vec![log(2, 3)],
+        ] {
+            let receipt = Receipt {
+                status: true.into(),
+                cumulative_gas_used: 1,
+                logs,
+            };
+            assert_eq!(blooms.with_bloom(receipt.clone()), receipt.with_bloom());
+        }
+    }
+
+    #[test]
     fn incremental_root_equals_alloy_for_every_length_around_the_boundaries() {
         for n in [0usize, 1, 2, 127, 128, 129, 200, 300] {
             let items: Vec<Vec<u8>> = (0..n).map(|i| vec![i as u8; 1 + i % 7]).collect();
             let mut t = OrderedTrie::default();
             for it in &items {
-                t.push(it.clone());
+                t.push(it);
             }
             let expected =
                 ordered_trie_root_with_encoder(&items, |v, buf| buf.extend_from_slice(v));

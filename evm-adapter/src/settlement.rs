@@ -7,9 +7,8 @@
 //! is numbered in that order.
 
 use crate::ExecError;
-use alloy_primitives::{Address, B256, I256, U256, keccak256};
+use alloy_primitives::{Address, B256, I256, U256, keccak256, map::HashMap};
 use bytom2_utxo::{AssetId, Coin, CoinOrigin, OutPoint, Output, StateCache, StateView};
-use std::collections::BTreeMap;
 
 /// What the settlement of one block spent and created.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,7 +34,7 @@ pub fn settlement_id(number: u64, parent_hash: B256) -> B256 {
 /// Settles `deltas` into `cache` for block `number`.
 pub(crate) fn settle<V: StateView>(
     cache: &mut StateCache<V>,
-    deltas: &BTreeMap<(Address, AssetId), I256>,
+    deltas: &HashMap<(Address, AssetId), I256>,
     id: B256,
     number: u64,
 ) -> Result<Settlement, ExecError> {
@@ -55,7 +54,9 @@ pub(crate) fn settle<V: StateView>(
         out.created.push((op, coin));
         Ok::<_, ExecError>(())
     };
-    for (&(owner, asset), delta) in deltas {
+    let mut sorted: Vec<_> = deltas.iter().map(|(k, d)| (*k, *d)).collect();
+    sorted.sort_unstable_by_key(|(k, _)| *k);
+    for ((owner, asset), delta) in sorted {
         if delta.is_zero() {
             continue;
         }

@@ -1,12 +1,51 @@
 //! Where a block's time goes: runs blocks of 10,000 ERC-20 transfers from 1,000 senders
 //! and prints the time of each phase (execution on revm, settlement + commitment + roots,
-//! MDBX commit). `cargo run --release -p bytom2-node --example block_phases`.
+//! MDBX commit), then runs the same transactions on raw revm over an in-memory account
+//! database (`CacheDB`) and prints the ratio.
+//! `cargo run --release -p bytom2-node --example block_phases` (`ROUNDS=n` blocks).
+//!
+//! Wall times on a shared virtual machine vary from run to run, so each phase also
+//! prints the CPU time of the main thread and of the whole process (the roots thread
+//! works beside the main one), which vary much less.
 
 use alloy_primitives::Address;
 use bytom2_chainspec::ChainSpec;
-use bytom2_evm_adapter::{BlockExecutor, RecoveredTx};
+use bytom2_evm_adapter::{BlockExecutor, RecoveredTx, cfg_env};
 use bytom2_node::{Chain, DbBlockHashes, workload::Workload};
-use std::time::Instant;
+use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext};
+use rustix::time::{ClockId, clock_gettime};
+use std::time::{Duration, Instant};
+
+/// CPU time consumed so far by `clock` (this thread's or the whole process's).
+fn cpu(clock: ClockId) -> Duration {
+    let ts = clock_gettime(clock);
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Wall, main-thread CPU and process CPU time at one instant.
+#[derive(Clone, Copy)]
+struct Stamp(Instant, Duration, Duration);
+
+impl Stamp {
+    fn now() -> Self {
+        Self(
+            Instant::now(),
+            cpu(ClockId::ThreadCPUTime),
+            cpu(ClockId::ProcessCPUTime),
+        )
+    }
+
+    /// `wall / thread cpu / process cpu` since `earlier`, in milliseconds.
+    fn since(self, earlier: Self) -> String {
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        format!(
+            "{:.1}/{:.1}/{:.1}",
+            ms(self.0 - earlier.0),
+            ms(self.1 - earlier.1),
+            ms(self.2 - earlier.2)
+        )
+    }
+}
 
 fn main() {
     let mut spec = ChainSpec::dev();
@@ -29,28 +68,67 @@ fn main() {
                 .collect()
         })
         .collect();
+    let envs: Vec<Vec<_>> = blocks
+        .iter()
+        .map(|b| b.iter().map(|t| t.to_tx_env()).collect())
+        .collect();
     println!("signed");
-    for (round, txs) in blocks.into_iter().enumerate() {
+    // Raw revm runs each block right after ours, so that both see the machine alike.
+    let mut db = bytom2_evm_adapter::testing::reference_db(&w.spec);
+    let (mut ours, mut raw) = (Vec::new(), Vec::new());
+    let (mut ratios, mut cpu_ratios) = (Vec::new(), Vec::new());
+    for (round, (txs, envs)) in blocks.into_iter().zip(envs).enumerate() {
         let head = chain.head();
         let attrs = chain.next_attributes(head.header.timestamp + 1, Address::ZERO);
-        let t0 = Instant::now();
+        let block_env = attrs.block_env();
+        let t0 = Stamp::now();
         let state = chain.latest().unwrap();
         let mut exec = BlockExecutor::new(w.spec.chain_id, attrs, state, DbBlockHashes(chain.db()));
         for tx in txs {
             exec.execute(tx).unwrap();
         }
-        let t1 = Instant::now();
+        let t1 = Stamp::now();
         let block = exec.finish().unwrap();
-        let t2 = Instant::now();
+        let t2 = Stamp::now();
         chain.commit(&block).unwrap();
-        let t3 = Instant::now();
+        let t3 = Stamp::now();
+
+        let mut evm = Context::mainnet()
+            .with_db(&mut db)
+            .with_block(block_env)
+            .with_cfg(cfg_env(w.spec.chain_id))
+            .build_mainnet();
+        let r0 = Stamp::now();
+        for env in envs {
+            assert!(evm.transact_commit(env).unwrap().is_success());
+        }
+        let r1 = Stamp::now();
+        let (total, r) = (t3.0 - t0.0, r1.0 - r0.0);
+        ours.push(total);
+        raw.push(r);
+        ratios.push(total.as_secs_f64() / r.as_secs_f64());
+        cpu_ratios.push((t3.1 - t0.1).as_secs_f64() / (r1.1 - r0.1).as_secs_f64());
         println!(
-            "round {round}: execute {:?}, finish (settle+commitment+roots) {:?}, commit {:?}, total {:?}; {} state changes",
-            t1 - t0,
-            t2 - t1,
-            t3 - t2,
-            t3 - t0,
+            "round {round} (ms wall/thread cpu/process cpu): execute {}, finish (settle+commitment+roots) {}, commit {}, total {}; raw revm {}; {} state changes",
+            t1.since(t0),
+            t2.since(t1),
+            t3.since(t2),
+            t3.since(t0),
+            r1.since(r0),
             block.changes.len()
         );
     }
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    ratios.sort_by(f64::total_cmp);
+    cpu_ratios.sort_by(f64::total_cmp);
+    println!(
+        "median: bytom2 {:?}, raw revm {:?}; median of the per-round ratios: wall {:.2}x, main-thread cpu {:.2}x",
+        median(&mut ours),
+        median(&mut raw),
+        ratios[ratios.len() / 2],
+        cpu_ratios[cpu_ratios.len() / 2]
+    );
 }

@@ -2,7 +2,7 @@
 
 use crate::NodeError;
 use alloy_consensus::Header;
-use alloy_primitives::{Address, B256, Bytes, keccak256, map::HashSet};
+use alloy_primitives::{Address, B256, keccak256, map::HashSet};
 use bytom2_chainspec::ChainSpec;
 use bytom2_evm_adapter::{
     BlockAttributes, BlockExecutor, BlockHashes, BlockTx, ExecuteTxError, ExecutedBlock, TxError,
@@ -239,7 +239,7 @@ impl Chain {
         let mut senders = Vec::with_capacity(n);
         let mut receipts = Vec::with_capacity(n);
         for t in &block.transactions {
-            raw.push(Bytes::from(t.tx.encoded_2718()));
+            raw.push(t.encoded.clone());
             hashes.push(t.tx.hash());
             senders.push(t.tx.sender());
             receipts.push(StoredReceipt {

@@ -2,7 +2,9 @@
 
 use bytom2_chainspec::ChainSpec;
 use revm::{
+    Context, ExecuteCommitEvm, MainBuilder, MainContext,
     bytecode::Bytecode,
+    context::{BlockEnv, TxEnv},
     database::{CacheDB, EmptyDB},
     primitives::KECCAK_EMPTY,
     state::AccountInfo,
@@ -33,4 +35,26 @@ pub fn reference_db(spec: &ChainSpec) -> CacheDB<EmptyDB> {
         }
     }
     db
+}
+
+/// Runs `txs` in order on plain revm over `db` in a block with environment `block`
+/// (Prague rules, `chain_id`), committing each; panics unless every one succeeds. The
+/// raw-revm side of the block benchmarks.
+pub fn run_reference_block(
+    db: &mut CacheDB<EmptyDB>,
+    block: BlockEnv,
+    chain_id: u64,
+    txs: impl IntoIterator<Item = TxEnv>,
+) {
+    let mut evm = Context::mainnet()
+        .with_db(db)
+        .with_block(block)
+        .with_cfg(crate::cfg_env(chain_id))
+        .build_mainnet();
+    for tx in txs {
+        let result = evm
+            .transact_commit(tx)
+            .expect("raw revm runs the transaction");
+        assert!(result.is_success(), "raw revm: {result:?}");
+    }
 }

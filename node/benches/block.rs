@@ -5,12 +5,14 @@
 //!
 //! Run: `cargo bench -p bytom2-node --bench block`.
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::Address;
 use bytom2_chainspec::ChainSpec;
-use bytom2_evm_adapter::{RecoveredTx, cfg_env};
+use bytom2_evm_adapter::{
+    RecoveredTx,
+    testing::{reference_db, run_reference_block},
+};
 use bytom2_node::{Chain, workload::Workload};
 use criterion::{Criterion, criterion_group, criterion_main};
-use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext};
 use std::time::{Duration, Instant};
 
 const SENDERS: usize = 1_000;
@@ -60,7 +62,7 @@ fn bench(c: &mut Criterion) {
     });
 
     // Raw revm over an in-memory account database, same transactions.
-    let mut db = bytom2_evm_adapter::testing::reference_db(&w.spec);
+    let mut db = reference_db(&w.spec);
     let mut nonces = vec![0u64; SENDERS];
     let mut number = 1u64;
     group.bench_function("raw_revm_in_memory", |b| {
@@ -81,15 +83,7 @@ fn bench(c: &mut Criterion) {
                 number += 1;
                 let envs: Vec<_> = txs.iter().map(|t| t.to_tx_env()).collect();
                 let start = Instant::now();
-                let mut evm = Context::mainnet()
-                    .with_db(&mut db)
-                    .with_block(attrs.block_env())
-                    .with_cfg(cfg_env(w.spec.chain_id))
-                    .build_mainnet();
-                for env in envs {
-                    let r = evm.transact_commit(env).unwrap();
-                    assert!(r.is_success());
-                }
+                run_reference_block(&mut db, attrs.block_env(), w.spec.chain_id, envs);
                 total += start.elapsed();
             }
             total
@@ -102,7 +96,6 @@ fn bench(c: &mut Criterion) {
         b.iter(|| RecoveredTx::recover_all(txs.clone()))
     });
     group.finish();
-    let _ = U256::ZERO;
 }
 
 criterion_group!(benches, bench);

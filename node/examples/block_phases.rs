@@ -10,9 +10,11 @@
 
 use alloy_primitives::Address;
 use bytom2_chainspec::ChainSpec;
-use bytom2_evm_adapter::{BlockExecutor, RecoveredTx, cfg_env};
+use bytom2_evm_adapter::{
+    BlockExecutor, RecoveredTx,
+    testing::{reference_db, run_reference_block},
+};
 use bytom2_node::{Chain, DbBlockHashes, workload::Workload};
-use revm::{Context, ExecuteCommitEvm, MainBuilder, MainContext};
 use rustix::time::{ClockId, clock_gettime};
 use std::time::{Duration, Instant};
 
@@ -47,6 +49,12 @@ impl Stamp {
     }
 }
 
+/// The middle value of `v` (sorts it).
+fn median<T: PartialOrd + Copy>(v: &mut [T]) -> T {
+    v.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+    v[v.len() / 2]
+}
+
 fn main() {
     let mut spec = ChainSpec::dev();
     spec.genesis.gas_limit = 1_000_000_000;
@@ -74,7 +82,7 @@ fn main() {
         .collect();
     println!("signed");
     // Raw revm runs each block right after ours, so that both see the machine alike.
-    let mut db = bytom2_evm_adapter::testing::reference_db(&w.spec);
+    let mut db = reference_db(&w.spec);
     let (mut ours, mut raw) = (Vec::new(), Vec::new());
     let (mut ratios, mut cpu_ratios) = (Vec::new(), Vec::new());
     for (round, (txs, envs)) in blocks.into_iter().zip(envs).enumerate() {
@@ -93,15 +101,8 @@ fn main() {
         chain.commit(&block).unwrap();
         let t3 = Stamp::now();
 
-        let mut evm = Context::mainnet()
-            .with_db(&mut db)
-            .with_block(block_env)
-            .with_cfg(cfg_env(w.spec.chain_id))
-            .build_mainnet();
         let r0 = Stamp::now();
-        for env in envs {
-            assert!(evm.transact_commit(env).unwrap().is_success());
-        }
+        run_reference_block(&mut db, block_env, w.spec.chain_id, envs);
         let r1 = Stamp::now();
         let (total, r) = (t3.0 - t0.0, r1.0 - r0.0);
         ours.push(total);
@@ -118,17 +119,11 @@ fn main() {
             block.changes.len()
         );
     }
-    let median = |v: &mut Vec<Duration>| {
-        v.sort();
-        v[v.len() / 2]
-    };
-    ratios.sort_by(f64::total_cmp);
-    cpu_ratios.sort_by(f64::total_cmp);
     println!(
         "median: bytom2 {:?}, raw revm {:?}; median of the per-round ratios: wall {:.2}x, main-thread cpu {:.2}x",
         median(&mut ours),
         median(&mut raw),
-        ratios[ratios.len() / 2],
-        cpu_ratios[cpu_ratios.len() / 2]
+        median(&mut ratios),
+        median(&mut cpu_ratios)
     );
 }

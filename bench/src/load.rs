@@ -106,6 +106,39 @@ pub(crate) fn sign(
     TxEnvelope::from(tx.into_signed(sig)).encoded_2718().into()
 }
 
+/// Makes `k * per_sender` items on all cores in round-robin order: item `j` is
+/// `make(round, sender)` with `round = j / k`, `sender = j % k`. Returns them in that
+/// order and the rate they were made at (items/s).
+pub(crate) fn round_robin<T: Send>(
+    k: usize,
+    per_sender: usize,
+    make: impl Fn(usize, usize) -> T + Sync,
+) -> (Vec<T>, f64) {
+    let started = Instant::now();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let make = &make;
+    let per_thread: Vec<Vec<(usize, T)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    (t..k * per_sender)
+                        .step_by(threads)
+                        .map(|j| (j, make(j / k, j % k)))
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("signer thread"))
+            .collect()
+    });
+    let mut all: Vec<(usize, T)> = per_thread.into_iter().flatten().collect();
+    all.sort_by_key(|(j, _)| *j);
+    let rate = all.len() as f64 / started.elapsed().as_secs_f64();
+    (all.into_iter().map(|(_, item)| item).collect(), rate)
+}
+
 /// Pre-signs `per_sender` transactions for every sender (round-robin order), starting at
 /// `nonces`, on all cores. Returns the raw transactions and the signing rate (tx/s).
 pub(crate) fn presign(
@@ -115,53 +148,31 @@ pub(crate) fn presign(
     kind: Kind,
     chain_id: u64,
 ) -> (Vec<Bytes>, f64) {
-    let started = Instant::now();
     let k = keys.len();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per_thread: Vec<Vec<(usize, Bytes)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                s.spawn(move || {
-                    let mut out = Vec::new();
-                    for j in (t..k * per_sender).step_by(threads) {
-                        let (round, i) = (j / k, j % k);
-                        let to = keys[(i + 1) % k].address();
-                        let nonce = nonces[i] + round as u64;
-                        let raw = match kind {
-                            Kind::Native => sign(
-                                &keys[i],
-                                chain_id,
-                                nonce,
-                                TxKind::Call(to),
-                                U256::from(1),
-                                Bytes::new(),
-                                21_000,
-                            ),
-                            Kind::Erc20(token) => sign(
-                                &keys[i],
-                                chain_id,
-                                nonce,
-                                TxKind::Call(token),
-                                U256::ZERO,
-                                transfer_calldata(to, U256::from(1)),
-                                60_000,
-                            ),
-                        };
-                        out.push((j, raw));
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("signer thread"))
-            .collect()
-    });
-    let mut all: Vec<(usize, Bytes)> = per_thread.into_iter().flatten().collect();
-    all.sort_by_key(|(j, _)| *j);
-    let rate = all.len() as f64 / started.elapsed().as_secs_f64();
-    (all.into_iter().map(|(_, r)| r).collect(), rate)
+    round_robin(k, per_sender, |round, i| {
+        let to = keys[(i + 1) % k].address();
+        let nonce = nonces[i] + round as u64;
+        match kind {
+            Kind::Native => sign(
+                &keys[i],
+                chain_id,
+                nonce,
+                TxKind::Call(to),
+                U256::from(1),
+                Bytes::new(),
+                21_000,
+            ),
+            Kind::Erc20(token) => sign(
+                &keys[i],
+                chain_id,
+                nonce,
+                TxKind::Call(token),
+                U256::ZERO,
+                transfer_calldata(to, U256::from(1)),
+                60_000,
+            ),
+        }
+    })
 }
 
 /// Current nonces (`pending`) of all senders, in one batch.

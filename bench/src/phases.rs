@@ -535,45 +535,24 @@ async fn native_throughput(
     eprintln!(
         "[bytom2] native: {per_sender} outputs of {amount} wei for each of {k} senders in {setup_s:.1} s ({setup_txs} setup transactions)"
     );
-    let started = Instant::now();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (keys, coins, fees) = (&ctx.keys, &coins, &fees);
-    let per_thread: Vec<anyhow::Result<Vec<(usize, Bytes, u64)>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                s.spawn(move || {
-                    let mut out = Vec::new();
-                    for j in (t..k * per_sender).step_by(threads) {
-                        let (round, i) = (j / k, j % k);
-                        let to = keys[(i + 1) % k].address();
-                        let (raw, gas) = native::transfer(
-                            &keys[i],
-                            ctx.chain_id,
-                            coins[i][round],
-                            &[(to, fees.min_output)],
-                            fees,
-                        )?;
-                        out.push((j, raw, gas));
-                    }
-                    Ok(out)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("signer thread"))
-            .collect()
+    let (signed, sign_rate) = load::round_robin(k, per_sender, |round, i| {
+        let to = keys[(i + 1) % k].address();
+        native::transfer(
+            &keys[i],
+            ctx.chain_id,
+            coins[i][round],
+            &[(to, fees.min_output)],
+            fees,
+        )
     });
-    let mut all = Vec::new();
-    for part in per_thread {
-        all.extend(part?);
-    }
-    all.sort_by_key(|(j, _, _)| *j);
-    let sign_rate = all.len() as f64 / started.elapsed().as_secs_f64();
+    let all = signed
+        .into_iter()
+        .collect::<anyhow::Result<Vec<(Bytes, u64)>>>()?;
     let n = all.len().max(1) as f64;
-    let mean_gas = all.iter().map(|(_, _, g)| *g as f64).sum::<f64>() / n;
-    let mean_bytes = all.iter().map(|(_, r, _)| r.len() as f64).sum::<f64>() / n;
-    let raws: Vec<Bytes> = all.into_iter().map(|(_, r, _)| r).collect();
+    let mean_gas = all.iter().map(|(_, g)| *g as f64).sum::<f64>() / n;
+    let mean_bytes = all.iter().map(|(r, _)| r.len() as f64).sum::<f64>() / n;
+    let raws: Vec<Bytes> = all.into_iter().map(|(r, _)| r).collect();
     let hashes: Vec<B256> = raws.iter().map(keccak256).collect();
     let from = load::block_number(client).await?;
     let t0 = Instant::now();

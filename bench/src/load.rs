@@ -1,5 +1,5 @@
-//! Pre-signed load: EIP-1559 BTM and ERC-20 transfers from many senders, submitted over
-//! `eth_sendRawTransaction` with bounded concurrency or in JSON-RPC batches.
+//! Pre-signed load: EIP-1559 BTM and ERC-20 transfers from many senders, and the
+//! set-up calls around the timed submissions ([`crate::wire`] does those).
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy_eips::eip2718::Encodable2718;
@@ -195,63 +195,29 @@ pub(crate) async fn nonces(
     Ok(out)
 }
 
-/// Submits `raws` with at most `concurrency` requests in flight (or in batches of
-/// `batch` when set). Returns seconds taken and the number of errors.
+/// Submits `raws` with at most `concurrency` requests in flight (set-up, not timed; the
+/// timed phases use [`crate::wire`]). Returns the number of errors.
 pub(crate) async fn submit(
     client: &HttpClient,
     raws: &[Bytes],
     concurrency: usize,
-    batch: Option<usize>,
-) -> anyhow::Result<(f64, usize)> {
-    let started = Instant::now();
-    let mut errors = 0usize;
-    match batch {
-        None => {
-            let reported = std::sync::atomic::AtomicBool::new(false);
-            let reported = &reported;
-            let results: Vec<bool> = stream::iter(raws.iter())
-                .map(|raw| async move {
-                    let r = client
-                        .request::<Value, _>(
-                            "eth_sendRawTransaction",
-                            rpc_params![hex::encode_prefixed(raw)],
-                        )
-                        .await;
-                    if let Err(e) = &r
-                        && !reported.swap(true, std::sync::atomic::Ordering::Relaxed)
-                    {
-                        eprintln!("first submission error: {e}");
-                    }
-                    r.is_ok()
-                })
-                .buffer_unordered(concurrency)
-                .collect()
-                .await;
-            errors += results.iter().filter(|ok| !**ok).count();
-        }
-        Some(size) => {
-            let results: Vec<usize> = stream::iter(raws.chunks(size))
-                .map(|chunk| async move {
-                    let mut b = BatchRequestBuilder::new();
-                    for raw in chunk {
-                        b.insert(
-                            "eth_sendRawTransaction",
-                            rpc_params![hex::encode_prefixed(raw)],
-                        )
-                        .expect("params serialize");
-                    }
-                    match client.batch_request::<Value>(b).await {
-                        Ok(res) => res.into_iter().filter(|r| r.is_err()).count(),
-                        Err(_) => chunk.len(),
-                    }
-                })
-                .buffer_unordered(concurrency.div_ceil(size).max(2))
-                .collect()
-                .await;
-            errors += results.iter().sum::<usize>();
-        }
+) -> anyhow::Result<usize> {
+    let results: Vec<anyhow::Result<Value>> = stream::iter(raws.iter())
+        .map(|raw| async move {
+            Ok(client
+                .request::<Value, _>(
+                    "eth_sendRawTransaction",
+                    rpc_params![hex::encode_prefixed(raw)],
+                )
+                .await?)
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
+        eprintln!("first submission error: {e:#}");
     }
-    Ok((started.elapsed().as_secs_f64(), errors))
+    Ok(results.iter().filter(|r| r.is_err()).count())
 }
 
 /// Waits until every sender's `latest` nonce reaches its target.

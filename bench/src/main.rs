@@ -11,6 +11,7 @@ mod native;
 mod nodes;
 mod phases;
 mod report;
+mod wire;
 
 use alloy_signer_local::{MnemonicBuilder, PrivateKeySigner, coins_bip39::English};
 use anyhow::Context;
@@ -52,6 +53,10 @@ struct Args {
     /// of the report is replaced in `--out`.
     #[arg(long, value_enum)]
     only: Option<Only>,
+    /// `--log-level` of the bytom2 nodes started (their log goes to stderr); `info`
+    /// shows how long each block took to build and commit.
+    #[arg(long, default_value = "warn")]
+    node_log_level: String,
     /// Where to write the markdown report.
     #[arg(long, default_value = "bench/RESULTS.md")]
     out: PathBuf,
@@ -102,6 +107,7 @@ fn main() -> anyhow::Result<()> {
         gas_limit: args.gas_limit,
         read_seconds: args.read_seconds,
         scratch: dir.path().to_path_buf(),
+        node_log_level: args.node_log_level.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -55,6 +55,7 @@ impl NodeProc {
         datadir: &Path,
         gas_limit: u64,
         block_time: Option<f64>,
+        log_level: &str,
     ) -> anyhow::Result<Self> {
         let port = free_port()?;
         let mut cmd = Command::new(bin);
@@ -70,7 +71,7 @@ impl NodeProc {
             "--gas-limit",
             &gas_limit.to_string(),
             "--log-level",
-            "warn",
+            log_level,
         ])
         .args(["--max-pool-txs", "200000"]);
         if let Some(t) = block_time {

@@ -4,6 +4,7 @@ use crate::{
     load::{self, Kind},
     native::{self, Coin, FeeSchedule},
     nodes::NodeProc,
+    wire,
 };
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, hex, keccak256};
 use alloy_signer_local::PrivateKeySigner;
@@ -31,6 +32,8 @@ pub(crate) struct Ctx {
     pub(crate) gas_limit: u64,
     pub(crate) read_seconds: u64,
     pub(crate) scratch: PathBuf,
+    /// `--log-level` of the bytom2 nodes (their log goes to the harness's stderr).
+    pub(crate) node_log_level: String,
 }
 
 /// One throughput run.
@@ -119,6 +122,7 @@ fn start(
             &datadir,
             ctx.gas_limit,
             block_time,
+            &ctx.node_log_level,
         )?,
         Which::Anvil => NodeProc::anvil(&ctx.anvil, ctx.keys.len(), ctx.gas_limit, block_time)?,
     };
@@ -197,7 +201,7 @@ async fn setup_token(
                 )
             })
             .collect();
-        load::submit(client, &raws, 16, None).await?;
+        load::submit(client, &raws, 16).await?;
         load::wait_mined(
             client,
             &[me],
@@ -212,6 +216,7 @@ async fn setup_token(
 async fn throughput(
     ctx: &Ctx,
     client: &HttpClient,
+    url: &str,
     chain_id: u64,
     kind: Kind,
     batch: Option<usize>,
@@ -221,8 +226,10 @@ async fn throughput(
     let per_sender = ctx.txs / ctx.keys.len();
     let (raws, sign_rate) = load::presign(&ctx.keys, &start, per_sender, kind, chain_id);
     let targets: Vec<u64> = start.iter().map(|n| n + per_sender as u64).collect();
+    let bodies = wire::Bodies::send_raw(&raws, batch);
+    let connections = batch.map_or(ctx.concurrency, |b| ctx.concurrency.div_ceil(b).max(2));
     let t0 = Instant::now();
-    let (submit_s, errors) = load::submit(client, &raws, ctx.concurrency, batch).await?;
+    let (submit_s, errors) = wire::post_all(url, &bodies, connections).await?;
     load::wait_mined(client, &addrs, &targets, Duration::from_secs(600)).await?;
     Ok(Throughput {
         txs: raws.len(),
@@ -379,22 +386,12 @@ async fn read_path(
     Ok(out)
 }
 
-async fn generator_rate(client: &HttpClient) -> f64 {
-    let t0 = Instant::now();
-    let n = 20_000usize;
-    let ok: usize = stream::iter(0..n)
-        .map(|_| async {
-            client
-                .request::<Value, _>("eth_chainId", rpc_params![])
-                .await
-                .is_ok() as usize
-        })
-        .buffer_unordered(64)
-        .collect::<Vec<_>>()
-        .await
-        .iter()
-        .sum();
-    ok as f64 / t0.elapsed().as_secs_f64()
+/// Requests per second the submission client gets through with `eth_chainId` (the
+/// cheapest call) at the throughput phases' concurrency.
+async fn generator_rate(url: &str, concurrency: usize) -> anyhow::Result<f64> {
+    let bodies = wire::Bodies::repeat("eth_chainId", 20_000);
+    let (secs, errors) = wire::post_all(url, &bodies, concurrency).await?;
+    Ok((bodies.txs() - errors) as f64 / secs)
 }
 
 fn dir_mib(path: &std::path::Path) -> Option<f64> {
@@ -416,17 +413,17 @@ async fn run_node(ctx: &Ctx, which: Which) -> anyhow::Result<NodeResults> {
     };
     eprintln!("[{}] started in {:.3} s", node.name, node.startup);
     let client = load::client(&node.url)?;
-    r.generator_rps = generator_rate(&client).await;
+    r.generator_rps = generator_rate(&node.url, ctx.concurrency).await?;
     let token = setup_token(ctx, &client, id, true).await?;
-    r.btm = throughput(ctx, &client, id, Kind::Native, None).await?;
+    r.btm = throughput(ctx, &client, &node.url, id, Kind::Native, None).await?;
     eprintln!("[{}] BTM: {:.0} tx/s mined", node.name, r.btm.mined_tps());
-    r.erc20 = throughput(ctx, &client, id, Kind::Erc20(token), None).await?;
+    r.erc20 = throughput(ctx, &client, &node.url, id, Kind::Erc20(token), None).await?;
     eprintln!(
         "[{}] ERC-20: {:.0} tx/s mined",
         node.name,
         r.erc20.mined_tps()
     );
-    r.btm_batch = throughput(ctx, &client, id, Kind::Native, Some(100)).await?;
+    r.btm_batch = throughput(ctx, &client, &node.url, id, Kind::Native, Some(100)).await?;
     eprintln!(
         "[{}] BTM batched: {:.0} tx/s mined",
         node.name,
@@ -521,6 +518,7 @@ async fn prepare_coins(
 async fn native_throughput(
     ctx: &Ctx,
     client: &HttpClient,
+    url: &str,
 ) -> anyhow::Result<(Throughput, f64, f64, f64, usize, Vec<usize>)> {
     let fees = FeeSchedule::fetch(client).await?;
     let k = ctx.keys.len();
@@ -555,8 +553,9 @@ async fn native_throughput(
     let raws: Vec<Bytes> = all.into_iter().map(|(r, _)| r).collect();
     let hashes: Vec<B256> = raws.iter().map(keccak256).collect();
     let from = load::block_number(client).await?;
+    let bodies = wire::Bodies::send_raw(&raws, None);
     let t0 = Instant::now();
-    let (submit_s, errors) = load::submit(client, &raws, ctx.concurrency, None).await?;
+    let (submit_s, errors) = wire::post_all(url, &bodies, ctx.concurrency).await?;
     if errors > 0 {
         anyhow::bail!("{errors} native transactions were refused (first error above)");
     }
@@ -585,15 +584,15 @@ pub(crate) async fn native_vs_eth(ctx: &Ctx) -> anyhow::Result<NativeVsEth> {
     let (node, _) = start(ctx, Which::Bytom2, Some(1.0), "native")?;
     let result = async {
         let client = load::client(&node.url)?;
-        let eth = throughput(ctx, &client, ctx.chain_id, Kind::Native, None).await?;
+        let eth = throughput(ctx, &client, &node.url, ctx.chain_id, Kind::Native, None).await?;
         eprintln!("[bytom2] Ethereum transfers: {:.0} tx/s mined", eth.mined_tps());
         let (native, native_gas, native_bytes, setup_s, setup_txs, native_per_block) =
-            native_throughput(ctx, &client).await?;
+            native_throughput(ctx, &client, &node.url).await?;
         eprintln!(
             "[bytom2] native transfers: {:.0} tx/s mined ({native_gas:.0} gas, {native_bytes:.0} bytes each)",
             native.mined_tps()
         );
-        let eth_after = throughput(ctx, &client, ctx.chain_id, Kind::Native, None).await?;
+        let eth_after = throughput(ctx, &client, &node.url, ctx.chain_id, Kind::Native, None).await?;
         eprintln!(
             "[bytom2] Ethereum transfers again: {:.0} tx/s mined",
             eth_after.mined_tps()

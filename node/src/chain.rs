@@ -272,7 +272,7 @@ impl Chain {
             header: block.header.clone(),
             hash: block.hash,
         };
-        tracing::info!(
+        tracing::debug!(
             target: "node::chain",
             number = block.header.number,
             hash = %block.hash,

@@ -203,6 +203,7 @@ impl Node {
     /// [`Node::mine_block`] with the production lock held; `timestamp` overrides the
     /// clock (and moves it: later blocks follow on from there).
     pub(crate) fn mine_block_locked(&self, timestamp: Option<u64>) -> Result<u64, NodeError> {
+        let started = std::time::Instant::now();
         let state = self.chain.latest()?;
         let txs = {
             let pool = self.pool.lock();
@@ -230,8 +231,20 @@ impl Node {
             }
             attrs
         };
+        let selected = started.elapsed();
         let (block, rejected) = self.chain.execute_block(attrs, txs)?;
+        let executed = started.elapsed();
         self.chain.commit(&block)?;
+        tracing::info!(
+            target: "node::producer",
+            number = block.header.number,
+            txs = block.transactions.len(),
+            gas_used = block.header.gas_used,
+            select_ms = selected.as_secs_f64() * 1e3,
+            execute_ms = (executed - selected).as_secs_f64() * 1e3,
+            commit_ms = (started.elapsed() - executed).as_secs_f64() * 1e3,
+            "built block"
+        );
         let invalid: Vec<B256> = rejected
             .iter()
             .filter(|r| r.is_permanent())

@@ -1,0 +1,191 @@
+//! The timed submission client: JSON-RPC over HTTP/1.1 with as little work per request
+//! as a client can do, so the load generator (on the same cores as the node) is not what
+//! is measured.
+//!
+//! Every request body is built before timing; `connections` keep-alive connections are
+//! opened before timing; each sends the next unsent body as soon as its previous answer
+//! is in. An answer is only read far enough to count its `"error"` members.
+
+use alloy_primitives::{Bytes, hex};
+use anyhow::Context;
+use http_body_util::{BodyExt, Full};
+use hyper::{Request, Uri, client::conn::http1, header};
+use hyper_util::rt::TokioIo;
+use std::{
+    sync::atomic::{AtomicBool, AtomicUsize, Ordering},
+    time::Instant,
+};
+use tokio::net::TcpStream;
+
+/// Request bodies ready to send, and how many transactions they carry.
+#[derive(Debug)]
+pub(crate) struct Bodies {
+    bodies: Vec<Bytes>,
+    txs: usize,
+}
+
+fn call(id: usize, method: &str, param: Option<&[u8]>) -> String {
+    match param {
+        Some(raw) => format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"method":"{method}","params":["{}"]}}"#,
+            hex::encode_prefixed(raw)
+        ),
+        None => format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"{method}","params":[]}}"#),
+    }
+}
+
+impl Bodies {
+    /// One `eth_sendRawTransaction` per body, or `batch` of them per JSON-RPC batch.
+    pub(crate) fn send_raw(raws: &[Bytes], batch: Option<usize>) -> Self {
+        let method = "eth_sendRawTransaction";
+        let bodies = match batch {
+            None => raws
+                .iter()
+                .enumerate()
+                .map(|(i, raw)| call(i, method, Some(raw)).into_bytes().into())
+                .collect(),
+            Some(size) => raws
+                .chunks(size.max(1))
+                .enumerate()
+                .map(|(c, chunk)| {
+                    let calls: Vec<String> = chunk
+                        .iter()
+                        .enumerate()
+                        .map(|(i, raw)| call(c * size + i, method, Some(raw)))
+                        .collect();
+                    format!("[{}]", calls.join(",")).into_bytes().into()
+                })
+                .collect(),
+        };
+        Self {
+            bodies,
+            txs: raws.len(),
+        }
+    }
+
+    /// `count` parameterless calls of `method` (to measure the generator itself).
+    pub(crate) fn repeat(method: &str, count: usize) -> Self {
+        Self {
+            bodies: (0..count)
+                .map(|i| call(i, method, None).into_bytes().into())
+                .collect(),
+            txs: count,
+        }
+    }
+
+    /// Requests carried (transactions for `send_raw`).
+    pub(crate) fn txs(&self) -> usize {
+        self.txs
+    }
+}
+
+fn occurrences(hay: &[u8], needle: &[u8]) -> usize {
+    hay.windows(needle.len()).filter(|w| *w == needle).count()
+}
+
+/// Counts `"error"` members in an answer (an answer's results are hex strings and cannot
+/// contain the word).
+fn errors_in(answer: &[u8]) -> usize {
+    occurrences(answer, b"\"error\"")
+}
+
+/// Sends every body of `bodies` to `url` over `connections` keep-alive connections.
+/// Returns seconds from the first request to the last answer, and the number of
+/// JSON-RPC errors (a failed HTTP exchange counts every call in its body).
+pub(crate) async fn post_all(
+    url: &str,
+    bodies: &Bodies,
+    connections: usize,
+) -> anyhow::Result<(f64, usize)> {
+    let uri: Uri = url.parse().with_context(|| format!("bad node URL {url}"))?;
+    let authority = uri.authority().context("node URL has no host")?.clone();
+    let mut senders = Vec::with_capacity(connections);
+    for _ in 0..connections.clamp(1, bodies.bodies.len().max(1)) {
+        let stream = TcpStream::connect(authority.as_str())
+            .await
+            .with_context(|| format!("connecting to {authority}"))?;
+        stream.set_nodelay(true)?;
+        let (sender, conn) = http1::handshake(TokioIo::new(stream)).await?;
+        tokio::spawn(conn);
+        senders.push(sender);
+    }
+    let next = AtomicUsize::new(0);
+    let errors = AtomicUsize::new(0);
+    let reported = AtomicBool::new(false);
+    let (next, errors, reported, authority) = (&next, &errors, &reported, &authority);
+    let started = Instant::now();
+    let workers = senders.into_iter().map(|mut sender| async move {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(body) = bodies.bodies.get(i) else {
+                return;
+            };
+            let request = Request::post("/")
+                .header(header::HOST, authority.as_str())
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Full::new(body.0.clone()))
+                .expect("a valid request");
+            // A keep-alive connection takes the next request once it has settled the last.
+            let answer = match sender.ready().await {
+                Ok(()) => sender.send_request(request).await,
+                Err(e) => Err(e),
+            };
+            let answer = match answer {
+                Ok(response) => response.into_body().collect().await.map(|b| b.to_bytes()),
+                Err(e) => Err(e),
+            };
+            let failed = match &answer {
+                Ok(answer) => errors_in(answer),
+                // Every call in the body failed.
+                Err(_) => occurrences(body, b"\"method\"").max(1),
+            };
+            if failed > 0 {
+                errors.fetch_add(failed, Ordering::Relaxed);
+                if !reported.swap(true, Ordering::Relaxed) {
+                    match &answer {
+                        Ok(a) => eprintln!(
+                            "first submission error: {}",
+                            String::from_utf8_lossy(&a[..a.len().min(400)])
+                        ),
+                        Err(e) => eprintln!("first submission error: {e}"),
+                    }
+                }
+                if answer.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    futures::future::join_all(workers).await;
+    Ok((
+        started.elapsed().as_secs_f64(),
+        errors.load(Ordering::Relaxed),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_json_rpc_calls() {
+        let raws = vec![Bytes::from(vec![0x02, 0xab]), Bytes::from(vec![0x62])];
+        let single = Bodies::send_raw(&raws, None);
+        let first: serde_json::Value = serde_json::from_slice(&single.bodies[0]).unwrap();
+        assert_eq!(first["method"], "eth_sendRawTransaction");
+        assert_eq!(first["params"][0], "0x02ab");
+        assert_eq!(single.txs(), 2);
+        let batch = Bodies::send_raw(&raws, Some(100));
+        assert_eq!(batch.bodies.len(), 1);
+        let calls: serde_json::Value = serde_json::from_slice(&batch.bodies[0]).unwrap();
+        assert_eq!(calls[1]["params"][0], "0x62");
+        assert_eq!(calls[1]["id"], 1);
+    }
+
+    #[test]
+    fn errors_are_counted_per_call() {
+        let answer = br#"[{"jsonrpc":"2.0","id":0,"result":"0x12"},{"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"nonce too low"}}]"#;
+        assert_eq!(errors_in(answer), 1);
+        assert_eq!(errors_in(br#"{"jsonrpc":"2.0","id":0,"result":"0x12"}"#), 0);
+    }
+}

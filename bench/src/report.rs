@@ -163,6 +163,27 @@ pub(crate) fn markdown(setup: &str, r: &[NodeResults]) -> String {
             ratio(x.mined_tps(), y.mined_tps())
         );
     }
+    let runs = |t: &crate::phases::Throughput| {
+        t.mined_runs
+            .iter()
+            .map(|r| format!("{r:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(
+        s,
+        "\nEach workload ran {} times on each node; the table shows the run with the median mined rate (the submitted rate is that run's). \
+Mined tx/s of every run, bytom2 / anvil: BTM {} / {}; ERC-20 {} / {}; batches {} / {}. \
+Submissions go through a minimal HTTP/1.1 client: every request body is built and every keep-alive connection opened before timing, \
+on one thread of the load generator.",
+        b.btm.mined_runs.len(),
+        runs(&b.btm),
+        runs(&a.btm),
+        runs(&b.erc20),
+        runs(&a.erc20),
+        runs(&b.btm_batch),
+        runs(&a.btm_batch)
+    );
     let _ = writeln!(
         s,
         "\nSubmission errors: bytom2 {} / anvil {}. Load generator: signs {:.0} tx/s (before timing), answers {:.0} eth_chainId req/s against bytom2 and {:.0} against anvil.\n",

@@ -92,7 +92,30 @@ fn errors_in(answer: &[u8]) -> usize {
 /// Sends every body of `bodies` to `url` over `connections` keep-alive connections.
 /// Returns seconds from the first request to the last answer, and the number of
 /// JSON-RPC errors (a failed HTTP exchange counts every call in its body).
+///
+/// All connections are driven by one thread of their own (a current-thread runtime):
+/// the generator then takes at most one of the machine's cores from the node, and its
+/// connections never wake each other across cores.
 pub(crate) async fn post_all(
+    url: &str,
+    bodies: &Bodies,
+    connections: usize,
+) -> anyhow::Result<(f64, usize)> {
+    tokio::task::block_in_place(|| {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?
+                    .block_on(post_all_here(url, bodies, connections))
+            })
+            .join()
+            .expect("the submission thread does not panic")
+        })
+    })
+}
+
+async fn post_all_here(
     url: &str,
     bodies: &Bodies,
     connections: usize,

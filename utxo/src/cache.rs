@@ -73,10 +73,11 @@ impl<V: StateView> StateCache<V> {
 
     /// Creates an output at `op`. Fails if an unspent output is already there.
     pub fn add_coin(&mut self, op: OutPoint, coin: Coin) -> StateResult<()> {
-        if self.coin(&op)?.is_some() {
+        let (current, base) = self.coin_now(&op)?;
+        if current.is_some() {
             return Err(StateError::CoinExists(op));
         }
-        self.put_coin(op, Some(coin))?;
+        self.put_coin_over(op, Some(coin), base)?;
         self.adjust_balance(
             coin.output.owner,
             coin.output.asset,
@@ -87,8 +88,9 @@ impl<V: StateView> StateCache<V> {
 
     /// Spends the output at `op` and returns it (the undo data). Fails if there is none.
     pub fn spend_coin(&mut self, op: &OutPoint) -> StateResult<Coin> {
-        let coin = self.coin(op)?.ok_or(StateError::MissingCoin(*op))?;
-        self.put_coin(*op, None)?;
+        let (current, base) = self.coin_now(op)?;
+        let coin = current.ok_or(StateError::MissingCoin(*op))?;
+        self.put_coin_over(*op, None, base)?;
         self.adjust_balance(
             coin.output.owner,
             coin.output.asset,
@@ -144,11 +146,37 @@ impl<V: StateView> StateCache<V> {
         Ok(())
     }
 
+    /// The coin at `op` now and, when this overlay has no entry for it, the base's value
+    /// just read (so a write that follows need not read the base again).
+    fn coin_now(&self, op: &OutPoint) -> StateResult<(Option<Coin>, Option<Option<Coin>>)> {
+        Ok(match self.coins.get(op) {
+            Some(e) => (e.new, None),
+            None => {
+                let base = self.base.coin(op)?;
+                (base, Some(base))
+            }
+        })
+    }
+
     /// Records `new` at `op`, keeping the `added`/`spent_base` indexes in step. Does not
     /// touch balances.
     fn put_coin(&mut self, op: OutPoint, new: Option<Coin>) -> StateResult<()> {
+        self.put_coin_over(op, new, None)
+    }
+
+    /// [`Self::put_coin`] given the base's value at `op` when the caller has just read it
+    /// (`None`: read it here if needed).
+    fn put_coin_over(
+        &mut self,
+        op: OutPoint,
+        new: Option<Coin>,
+        base: Option<Option<Coin>>,
+    ) -> StateResult<()> {
         if !self.coins.contains_key(&op) {
-            let old = self.base.coin(&op)?;
+            let old = match base {
+                Some(old) => old,
+                None => self.base.coin(&op)?,
+            };
             self.coins.insert(op, Entry { old, new: old });
         }
         let entry = self.coins.get_mut(&op).expect("entry inserted above");

@@ -71,6 +71,8 @@ struct Args {
 enum Only {
     /// Native vs Ethereum BTM transfers on bytom2.
     Native,
+    /// The read path on both nodes (printed, not written to the report).
+    Reads,
 }
 
 fn keys(count: usize) -> anyhow::Result<Vec<PrivateKeySigner>> {
@@ -117,6 +119,14 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    if let Some(Only::Reads) = args.only {
+        for (name, reads) in runtime.block_on(phases::reads_only(&ctx))? {
+            for (label, rate) in reads {
+                println!("{name} {label}: {rate:.0} req/s");
+            }
+        }
+        return Ok(());
+    }
     if let Some(Only::Native) = args.only {
         let r = runtime
             .block_on(phases::native_vs_eth(&ctx))

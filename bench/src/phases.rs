@@ -348,6 +348,7 @@ async fn latency(
 async fn read_path(
     ctx: &Ctx,
     client: &HttpClient,
+    url: &str,
     chain_id: u64,
 ) -> anyhow::Result<Vec<(&'static str, f64)>> {
     let token = setup_token(ctx, client, chain_id, false).await?;
@@ -387,32 +388,18 @@ async fn read_path(
     ];
     let mut out = Vec::new();
     for (label, method, params) in requests {
-        let deadline = Instant::now() + Duration::from_secs(ctx.read_seconds);
-        let t0 = Instant::now();
-        let counts: Vec<usize> = stream::iter(0..64)
-            .map(|_| {
-                let params = params.clone();
-                async move {
-                    let mut n = 0usize;
-                    while Instant::now() < deadline {
-                        let mut p = jsonrpsee::core::params::ArrayParams::new();
-                        for v in params.as_array().into_iter().flatten() {
-                            p.insert(v).expect("JSON values serialize");
-                        }
-                        if client.request::<Value, _>(method, p).await.is_ok() {
-                            n += 1;
-                        }
-                    }
-                    n
-                }
-            })
-            .buffer_unordered(64)
-            .collect()
-            .await;
-        out.push((
-            label,
-            counts.iter().sum::<usize>() as f64 / t0.elapsed().as_secs_f64(),
-        ));
+        let (rate, errors) = wire::repeat(
+            url,
+            method,
+            &params,
+            64,
+            Duration::from_secs(ctx.read_seconds),
+        )
+        .await?;
+        if errors > 0 {
+            eprintln!("{label}: {errors} errors");
+        }
+        out.push((label, rate));
     }
     Ok(out)
 }
@@ -490,7 +477,7 @@ async fn run_node(ctx: &Ctx, which: Which) -> anyhow::Result<NodeResults> {
     // Run 2: automine, read path over 1,000 blocks.
     let (node, _) = start(ctx, which, None, "read")?;
     let client = load::client(&node.url)?;
-    r.reads = read_path(ctx, &client, id).await?;
+    r.reads = read_path(ctx, &client, &node.url, id).await?;
     node.stop();
     // Run 3 (bytom2 only): native vs Ethereum transfers.
     if which == Which::Bytom2 {
@@ -661,6 +648,25 @@ pub(crate) async fn native_vs_eth(ctx: &Ctx) -> anyhow::Result<NativeVsEth> {
     .await;
     node.stop();
     result
+}
+
+/// The read path alone, on bytom2 then anvil (for profiling).
+pub(crate) async fn reads_only(
+    ctx: &Ctx,
+) -> anyhow::Result<Vec<(&'static str, Vec<(&'static str, f64)>)>> {
+    let mut out = Vec::new();
+    for which in [Which::Bytom2, Which::Anvil] {
+        let (node, _) = start(ctx, which, None, "reads")?;
+        let reads = async {
+            let client = load::client(&node.url)?;
+            read_path(ctx, &client, &node.url, chain_id(ctx, which)).await
+        }
+        .await;
+        let name = node.name;
+        node.stop();
+        out.push((name, reads?));
+    }
+    Ok(out)
 }
 
 /// bytom2 alone.

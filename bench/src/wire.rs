@@ -4,7 +4,8 @@
 //!
 //! Every request body is built before timing; `connections` keep-alive connections are
 //! opened before timing; each sends the next unsent body as soon as its previous answer
-//! is in. An answer is only read far enough to count its `"error"` members.
+//! is in. An answer is only searched for its `"result"` and `"error"` members. The read
+//! path uses the same connections with one body sent again and again.
 
 use alloy_primitives::{Bytes, hex};
 use anyhow::Context;
@@ -13,7 +14,7 @@ use hyper::{Request, Uri, client::conn::http1, header};
 use hyper_util::rt::TokioIo;
 use std::{
     sync::atomic::{AtomicBool, AtomicUsize, Ordering},
-    time::Instant,
+    time::{Duration, Instant},
 };
 use tokio::net::TcpStream;
 
@@ -89,41 +90,77 @@ fn errors_in(answer: &[u8]) -> usize {
     occurrences(answer, b"\"error\"")
 }
 
+/// What the connections send.
+#[derive(Debug, Clone, Copy)]
+enum Load<'a> {
+    /// Every body once, in order.
+    Each(&'a [Bytes]),
+    /// The same body again and again until the time is up.
+    Repeat(&'a Bytes, Duration),
+}
+
 /// Sends every body of `bodies` to `url` over `connections` keep-alive connections.
 /// Returns seconds from the first request to the last answer, and the number of
 /// JSON-RPC errors (a failed HTTP exchange counts every call in its body).
-///
-/// All connections are driven by one thread of their own (a current-thread runtime):
-/// the generator then takes at most one of the machine's cores from the node, and its
-/// connections never wake each other across cores.
 pub(crate) async fn post_all(
     url: &str,
     bodies: &Bodies,
     connections: usize,
 ) -> anyhow::Result<(f64, usize)> {
+    let connections = connections.clamp(1, bodies.bodies.len().max(1));
+    let (secs, _, errors) = on_own_thread(url, Load::Each(&bodies.bodies), connections)?;
+    Ok((secs, errors))
+}
+
+/// Sends the call `method(params)` (`params` a JSON array) over `connections` keep-alive
+/// connections, each sending the next as soon as the last is answered, for `duration`.
+/// Returns answered calls per second and the number of errors.
+pub(crate) async fn repeat(
+    url: &str,
+    method: &str,
+    params: &serde_json::Value,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<(f64, usize)> {
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let body = Bytes::from(serde_json::to_vec(&body)?);
+    let (secs, answered, errors) = on_own_thread(url, Load::Repeat(&body, duration), connections)?;
+    Ok(((answered - errors) as f64 / secs, errors))
+}
+
+/// Runs [`drive`] on a thread of its own (a current-thread runtime): the generator then
+/// takes at most one of the machine's cores from the node, and its connections never
+/// wake each other across cores.
+fn on_own_thread(
+    url: &str,
+    load: Load<'_>,
+    connections: usize,
+) -> anyhow::Result<(f64, usize, usize)> {
     tokio::task::block_in_place(|| {
         std::thread::scope(|s| {
             s.spawn(|| {
                 tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()?
-                    .block_on(post_all_here(url, bodies, connections))
+                    .block_on(drive(url, load, connections))
             })
             .join()
-            .expect("the submission thread does not panic")
+            .expect("the load thread does not panic")
         })
     })
 }
 
-async fn post_all_here(
+/// Opens `connections` connections, then sends `load` over them. Returns seconds from
+/// the first request to the last answer, calls answered and errors.
+async fn drive(
     url: &str,
-    bodies: &Bodies,
+    load: Load<'_>,
     connections: usize,
-) -> anyhow::Result<(f64, usize)> {
+) -> anyhow::Result<(f64, usize, usize)> {
     let uri: Uri = url.parse().with_context(|| format!("bad node URL {url}"))?;
     let authority = uri.authority().context("node URL has no host")?.clone();
     let mut senders = Vec::with_capacity(connections);
-    for _ in 0..connections.clamp(1, bodies.bodies.len().max(1)) {
+    for _ in 0..connections.max(1) {
         let stream = TcpStream::connect(authority.as_str())
             .await
             .with_context(|| format!("connecting to {authority}"))?;
@@ -133,16 +170,27 @@ async fn post_all_here(
         senders.push(sender);
     }
     let next = AtomicUsize::new(0);
+    let answered = AtomicUsize::new(0);
     let errors = AtomicUsize::new(0);
     let reported = AtomicBool::new(false);
-    let (next, errors, reported, authority) = (&next, &errors, &reported, &authority);
+    let (next, answered, errors, reported, authority) =
+        (&next, &answered, &errors, &reported, &authority);
     let started = Instant::now();
     let workers = senders.into_iter().map(|mut sender| async move {
         loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(body) = bodies.bodies.get(i) else {
-                return;
+            let body = match load {
+                Load::Each(bodies) => match bodies.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    Some(body) => body,
+                    None => return,
+                },
+                Load::Repeat(body, duration) => {
+                    if started.elapsed() >= duration {
+                        return;
+                    }
+                    body
+                }
             };
+            let calls = occurrences(body, b"\"method\"").max(1);
             let request = Request::post("/")
                 .header(header::HOST, authority.as_str())
                 .header(header::CONTENT_TYPE, "application/json")
@@ -157,20 +205,22 @@ async fn post_all_here(
                 Ok(response) => response.into_body().collect().await.map(|b| b.to_bytes()),
                 Err(e) => Err(e),
             };
+            answered.fetch_add(calls, Ordering::Relaxed);
             let failed = match &answer {
+                // An answer without any result (an HTTP error page, say) fails every call.
+                Ok(answer) if occurrences(answer, b"\"result\"") == 0 => calls,
                 Ok(answer) => errors_in(answer),
-                // Every call in the body failed.
-                Err(_) => occurrences(body, b"\"method\"").max(1),
+                Err(_) => calls,
             };
             if failed > 0 {
                 errors.fetch_add(failed, Ordering::Relaxed);
                 if !reported.swap(true, Ordering::Relaxed) {
                     match &answer {
                         Ok(a) => eprintln!(
-                            "first submission error: {}",
+                            "first error: {}",
                             String::from_utf8_lossy(&a[..a.len().min(400)])
                         ),
-                        Err(e) => eprintln!("first submission error: {e}"),
+                        Err(e) => eprintln!("first error: {e}"),
                     }
                 }
                 if answer.is_err() {
@@ -182,6 +232,7 @@ async fn post_all_here(
     futures::future::join_all(workers).await;
     Ok((
         started.elapsed().as_secs_f64(),
+        answered.load(Ordering::Relaxed),
         errors.load(Ordering::Relaxed),
     ))
 }

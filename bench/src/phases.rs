@@ -259,7 +259,7 @@ async fn throughput_once(
     let bodies = wire::Bodies::send_raw(&raws, batch);
     let connections = batch.map_or(ctx.concurrency, |b| ctx.concurrency.div_ceil(b).max(2));
     let t0 = Instant::now();
-    let (submit_s, errors) = wire::post_all(url, &bodies, connections).await?;
+    let (submit_s, errors) = wire::post_all(url, &bodies, connections)?;
     load::wait_mined(client, &addrs, &targets, Duration::from_secs(600)).await?;
     Ok(Throughput {
         txs: raws.len(),
@@ -394,8 +394,7 @@ async fn read_path(
             &params,
             64,
             Duration::from_secs(ctx.read_seconds),
-        )
-        .await?;
+        )?;
         if errors > 0 {
             eprintln!("{label}: {errors} errors");
         }
@@ -405,11 +404,16 @@ async fn read_path(
 }
 
 /// Requests per second the submission client gets through with `eth_chainId` (the
-/// cheapest call) at the throughput phases' concurrency.
-async fn generator_rate(url: &str, concurrency: usize) -> anyhow::Result<f64> {
-    let bodies = wire::Bodies::repeat("eth_chainId", 20_000);
-    let (secs, errors) = wire::post_all(url, &bodies, concurrency).await?;
-    Ok((bodies.txs() - errors) as f64 / secs)
+/// cheapest call) at the throughput phases' concurrency, over two seconds.
+fn generator_rate(url: &str, concurrency: usize) -> anyhow::Result<f64> {
+    let (rate, _) = wire::repeat(
+        url,
+        "eth_chainId",
+        &json!([]),
+        concurrency,
+        Duration::from_secs(2),
+    )?;
+    Ok(rate)
 }
 
 fn dir_mib(path: &std::path::Path) -> Option<f64> {
@@ -431,7 +435,7 @@ async fn run_node(ctx: &Ctx, which: Which) -> anyhow::Result<NodeResults> {
     };
     eprintln!("[{}] started in {:.3} s", node.name, node.startup);
     let client = load::client(&node.url)?;
-    r.generator_rps = generator_rate(&node.url, ctx.concurrency).await?;
+    r.generator_rps = generator_rate(&node.url, ctx.concurrency)?;
     let token = setup_token(ctx, &client, id, true).await?;
     r.btm = throughput(ctx, &client, &node.url, id, Kind::Native, None, ctx.runs).await?;
     eprintln!("[{}] BTM: {:.0} tx/s mined", node.name, r.btm.mined_tps());
@@ -475,10 +479,7 @@ async fn run_node(ctx: &Ctx, which: Which) -> anyhow::Result<NodeResults> {
         r.data_mib = dir_mib(&datadir);
     }
     // Run 2: automine, read path over 1,000 blocks.
-    let (node, _) = start(ctx, which, None, "read")?;
-    let client = load::client(&node.url)?;
-    r.reads = read_path(ctx, &client, &node.url, id).await?;
-    node.stop();
+    r.reads = read_phase(ctx, which).await?.1;
     // Run 3 (bytom2 only): native vs Ethereum transfers.
     if which == Which::Bytom2 {
         r.native = Some(native_vs_eth(ctx).await.map_err(|e| {
@@ -591,7 +592,7 @@ async fn native_throughput(
     let from = load::block_number(client).await?;
     let bodies = wire::Bodies::send_raw(&raws, None);
     let t0 = Instant::now();
-    let (submit_s, errors) = wire::post_all(url, &bodies, ctx.concurrency).await?;
+    let (submit_s, errors) = wire::post_all(url, &bodies, ctx.concurrency)?;
     if errors > 0 {
         anyhow::bail!("{errors} native transactions were refused (first error above)");
     }
@@ -650,21 +651,29 @@ pub(crate) async fn native_vs_eth(ctx: &Ctx) -> anyhow::Result<NativeVsEth> {
     result
 }
 
+/// The read path on a fresh automining node of its own; with the node's name.
+async fn read_phase(
+    ctx: &Ctx,
+    which: Which,
+) -> anyhow::Result<(&'static str, Vec<(&'static str, f64)>)> {
+    let (node, _) = start(ctx, which, None, "read")?;
+    let reads = async {
+        let client = load::client(&node.url)?;
+        read_path(ctx, &client, &node.url, chain_id(ctx, which)).await
+    }
+    .await;
+    let name = node.name;
+    node.stop();
+    Ok((name, reads?))
+}
+
 /// The read path alone, on bytom2 then anvil (for profiling).
 pub(crate) async fn reads_only(
     ctx: &Ctx,
 ) -> anyhow::Result<Vec<(&'static str, Vec<(&'static str, f64)>)>> {
     let mut out = Vec::new();
     for which in [Which::Bytom2, Which::Anvil] {
-        let (node, _) = start(ctx, which, None, "reads")?;
-        let reads = async {
-            let client = load::client(&node.url)?;
-            read_path(ctx, &client, &node.url, chain_id(ctx, which)).await
-        }
-        .await;
-        let name = node.name;
-        node.stop();
-        out.push((name, reads?));
+        out.push(read_phase(ctx, which).await?);
     }
     Ok(out)
 }

@@ -18,32 +18,26 @@ use std::{
 };
 use tokio::net::TcpStream;
 
-/// Request bodies ready to send, and how many transactions they carry.
+/// Request bodies ready to send.
 #[derive(Debug)]
-pub(crate) struct Bodies {
-    bodies: Vec<Bytes>,
-    txs: usize,
-}
+pub(crate) struct Bodies(Vec<Bytes>);
 
-fn call(id: usize, method: &str, param: Option<&[u8]>) -> String {
-    match param {
-        Some(raw) => format!(
-            r#"{{"jsonrpc":"2.0","id":{id},"method":"{method}","params":["{}"]}}"#,
-            hex::encode_prefixed(raw)
-        ),
-        None => format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"{method}","params":[]}}"#),
-    }
+fn call(id: usize, method: &str, raw: &[u8]) -> String {
+    format!(
+        r#"{{"jsonrpc":"2.0","id":{id},"method":"{method}","params":["{}"]}}"#,
+        hex::encode_prefixed(raw)
+    )
 }
 
 impl Bodies {
     /// One `eth_sendRawTransaction` per body, or `batch` of them per JSON-RPC batch.
     pub(crate) fn send_raw(raws: &[Bytes], batch: Option<usize>) -> Self {
         let method = "eth_sendRawTransaction";
-        let bodies = match batch {
+        Self(match batch {
             None => raws
                 .iter()
                 .enumerate()
-                .map(|(i, raw)| call(i, method, Some(raw)).into_bytes().into())
+                .map(|(i, raw)| call(i, method, raw).into_bytes().into())
                 .collect(),
             Some(size) => raws
                 .chunks(size.max(1))
@@ -52,31 +46,12 @@ impl Bodies {
                     let calls: Vec<String> = chunk
                         .iter()
                         .enumerate()
-                        .map(|(i, raw)| call(c * size + i, method, Some(raw)))
+                        .map(|(i, raw)| call(c * size + i, method, raw))
                         .collect();
                     format!("[{}]", calls.join(",")).into_bytes().into()
                 })
                 .collect(),
-        };
-        Self {
-            bodies,
-            txs: raws.len(),
-        }
-    }
-
-    /// `count` parameterless calls of `method` (to measure the generator itself).
-    pub(crate) fn repeat(method: &str, count: usize) -> Self {
-        Self {
-            bodies: (0..count)
-                .map(|i| call(i, method, None).into_bytes().into())
-                .collect(),
-            txs: count,
-        }
-    }
-
-    /// Requests carried (transactions for `send_raw`).
-    pub(crate) fn txs(&self) -> usize {
-        self.txs
+        })
     }
 }
 
@@ -101,21 +76,23 @@ enum Load<'a> {
 
 /// Sends every body of `bodies` to `url` over `connections` keep-alive connections.
 /// Returns seconds from the first request to the last answer, and the number of
-/// JSON-RPC errors (a failed HTTP exchange counts every call in its body).
-pub(crate) async fn post_all(
+/// JSON-RPC errors (a failed HTTP exchange counts every call in its body). Blocks the
+/// calling worker of the multi-threaded runtime meanwhile.
+pub(crate) fn post_all(
     url: &str,
     bodies: &Bodies,
     connections: usize,
 ) -> anyhow::Result<(f64, usize)> {
-    let connections = connections.clamp(1, bodies.bodies.len().max(1));
-    let (secs, _, errors) = on_own_thread(url, Load::Each(&bodies.bodies), connections)?;
+    let connections = connections.clamp(1, bodies.0.len().max(1));
+    let (secs, _, errors) = on_own_thread(url, Load::Each(&bodies.0), connections)?;
     Ok((secs, errors))
 }
 
 /// Sends the call `method(params)` (`params` a JSON array) over `connections` keep-alive
 /// connections, each sending the next as soon as the last is answered, for `duration`.
-/// Returns answered calls per second and the number of errors.
-pub(crate) async fn repeat(
+/// Returns answered calls per second and the number of errors. Blocks the calling worker
+/// of the multi-threaded runtime meanwhile.
+pub(crate) fn repeat(
     url: &str,
     method: &str,
     params: &serde_json::Value,
@@ -245,13 +222,13 @@ mod tests {
     fn bodies_are_json_rpc_calls() {
         let raws = vec![Bytes::from(vec![0x02, 0xab]), Bytes::from(vec![0x62])];
         let single = Bodies::send_raw(&raws, None);
-        let first: serde_json::Value = serde_json::from_slice(&single.bodies[0]).unwrap();
+        let first: serde_json::Value = serde_json::from_slice(&single.0[0]).unwrap();
         assert_eq!(first["method"], "eth_sendRawTransaction");
         assert_eq!(first["params"][0], "0x02ab");
-        assert_eq!(single.txs(), 2);
+        assert_eq!(single.0.len(), 2);
         let batch = Bodies::send_raw(&raws, Some(100));
-        assert_eq!(batch.bodies.len(), 1);
-        let calls: serde_json::Value = serde_json::from_slice(&batch.bodies[0]).unwrap();
+        assert_eq!(batch.0.len(), 1);
+        let calls: serde_json::Value = serde_json::from_slice(&batch.0[0]).unwrap();
         assert_eq!(calls[1]["params"][0], "0x62");
         assert_eq!(calls[1]["id"], 1);
     }

@@ -77,7 +77,7 @@ impl<V: StateView> StateCache<V> {
         if current.is_some() {
             return Err(StateError::CoinExists(op));
         }
-        self.put_coin_over(op, Some(coin), base)?;
+        self.put_coin(op, Some(coin), base)?;
         self.adjust_balance(
             coin.output.owner,
             coin.output.asset,
@@ -90,7 +90,7 @@ impl<V: StateView> StateCache<V> {
     pub fn spend_coin(&mut self, op: &OutPoint) -> StateResult<Coin> {
         let (current, base) = self.coin_now(op)?;
         let coin = current.ok_or(StateError::MissingCoin(*op))?;
-        self.put_coin_over(*op, None, base)?;
+        self.put_coin(*op, None, base)?;
         self.adjust_balance(
             coin.output.owner,
             coin.output.asset,
@@ -159,14 +159,9 @@ impl<V: StateView> StateCache<V> {
     }
 
     /// Records `new` at `op`, keeping the `added`/`spent_base` indexes in step. Does not
-    /// touch balances.
-    fn put_coin(&mut self, op: OutPoint, new: Option<Coin>) -> StateResult<()> {
-        self.put_coin_over(op, new, None)
-    }
-
-    /// [`Self::put_coin`] given the base's value at `op` when the caller has just read it
-    /// (`None`: read it here if needed).
-    fn put_coin_over(
+    /// touch balances. `base` is the base's value at `op` when the caller has just read
+    /// it (from [`Self::coin_now`]); `None` reads it here if needed.
+    fn put_coin(
         &mut self,
         op: OutPoint,
         new: Option<Coin>,
@@ -373,7 +368,7 @@ impl<V: StateView> StateView for StateCache<V> {
 impl<V: StateView> StateWriter for StateCache<V> {
     fn write_changes(&mut self, changes: StateChanges) -> StateResult<()> {
         for c in changes.coins {
-            self.put_coin(c.key, c.new)?;
+            self.put_coin(c.key, c.new, None)?;
         }
         for c in changes.balances {
             self.set_balance_raw(c.key.0, c.key.1, c.new)?;

@@ -68,6 +68,7 @@ pub(crate) struct NodeResults {
     pub(crate) btm: Throughput,
     pub(crate) btm_batch: Throughput,
     pub(crate) erc20: Throughput,
+    pub(crate) erc20_batch: Throughput,
     pub(crate) latency_offered_tps: f64,
     pub(crate) latency_p50_ms: f64,
     pub(crate) latency_p99_ms: f64,
@@ -468,6 +469,21 @@ async fn run_node(ctx: &Ctx, which: Which) -> anyhow::Result<NodeResults> {
         "[{}] BTM batched: {:.0} tx/s mined",
         node.name,
         r.btm_batch.mined_tps()
+    );
+    r.erc20_batch = throughput(
+        ctx,
+        &client,
+        &node.url,
+        id,
+        Kind::Erc20(token),
+        Some(100),
+        ctx.runs,
+    )
+    .await?;
+    eprintln!(
+        "[{}] ERC-20 batched: {:.0} tx/s mined",
+        node.name,
+        r.erc20_batch.mined_tps()
     );
     r.latency_offered_tps = (r.btm.mined_tps() / 2.0).max(1.0);
     let (p50, p99) = latency(ctx, &client, id, r.latency_offered_tps, 10.0).await?;

@@ -152,6 +152,11 @@ pub(crate) fn markdown(setup: &str, r: &[NodeResults]) -> String {
             &b.btm_batch,
             &a.btm_batch,
         ),
+        (
+            "ERC-20 transfers, batches of 100",
+            &b.erc20_batch,
+            &a.erc20_batch,
+        ),
     ] {
         let _ = writeln!(
             s,
@@ -173,7 +178,7 @@ pub(crate) fn markdown(setup: &str, r: &[NodeResults]) -> String {
     let _ = writeln!(
         s,
         "\nEach workload ran {} times on each node; the table shows the run with the median mined rate (the submitted rate is that run's). \
-Mined tx/s of every run, bytom2 / anvil: BTM {} / {}; ERC-20 {} / {}; batches {} / {}. \
+Mined tx/s of every run, bytom2 / anvil: BTM {} / {}; ERC-20 {} / {}; BTM batches {} / {}; ERC-20 batches {} / {}. \
 Submissions go through a minimal HTTP/1.1 client: every request body is built and every keep-alive connection opened before timing, \
 on one thread of the load generator.",
         b.btm.mined_runs.len(),
@@ -182,13 +187,15 @@ on one thread of the load generator.",
         runs(&b.erc20),
         runs(&a.erc20),
         runs(&b.btm_batch),
-        runs(&a.btm_batch)
+        runs(&a.btm_batch),
+        runs(&b.erc20_batch),
+        runs(&a.erc20_batch)
     );
     let _ = writeln!(
         s,
         "\nSubmission errors: bytom2 {} / anvil {}. Load generator: signs {:.0} tx/s (before timing), answers {:.0} eth_chainId req/s against bytom2 and {:.0} against anvil.\n",
-        b.btm.errors + b.erc20.errors + b.btm_batch.errors,
-        a.btm.errors + a.erc20.errors + a.btm_batch.errors,
+        b.btm.errors + b.erc20.errors + b.btm_batch.errors + b.erc20_batch.errors,
+        a.btm.errors + a.erc20.errors + a.btm_batch.errors + a.erc20_batch.errors,
         b.btm.sign_rate,
         b.generator_rps,
         a.generator_rps

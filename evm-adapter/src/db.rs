@@ -239,14 +239,17 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
         number: u64,
         tx_index: u32,
     ) -> Result<(), StateError> {
+        // `v.spent` was read through this cache by the validation just before.
         for (op, coin) in &v.spent {
-            self.cache.spend_coin(op)?;
+            self.cache.spend_read_coin(op, *coin)?;
             self.forget_outputs(coin.output.owner, coin.output.asset);
         }
+        // The transaction spent an unspent input, so it was never applied before and no
+        // output carries its hash yet.
         for (i, o) in tx.tx.outputs.iter().enumerate() {
             let i = u32::try_from(i).map_err(|_| StateError::Backend("output index".into()))?;
             let coin = Coin::new(*o, CoinOrigin::new(number, tx_index, i));
-            self.cache.add_coin(OutPoint::new(tx.hash, i), coin)?;
+            self.cache.add_new_coin(OutPoint::new(tx.hash, i), coin)?;
             self.forget_outputs(o.owner, o.asset);
         }
         if let Some((asset, def)) = &v.created_asset {

@@ -169,11 +169,10 @@ pub struct TxSummary {
     pub success: bool,
 }
 
-/// An included transaction before the block is finished (its receipt is with the roots
-/// worker).
+/// An included transaction before the block is finished (the transaction and its
+/// receipt are with the roots worker).
 #[derive(Debug)]
 struct PendingTx {
-    tx: BlockTx,
     gas_used: u64,
     effective_gas_price: u128,
     contract_address: Option<Address>,
@@ -445,9 +444,8 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
     ) {
         self.roots
             .get_or_insert_with(RootsWorker::spawn)
-            .push(tx.clone(), receipt);
+            .push(tx, receipt);
         self.executed.push(PendingTx {
-            tx,
             gas_used,
             effective_gas_price,
             contract_address,
@@ -586,13 +584,15 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             receipts_root,
             logs_bloom,
             receipts,
+            transactions,
             encoded,
         } = roots;
         let executed: Vec<ExecutedTx> = executed
             .into_iter()
+            .zip(transactions)
             .zip(receipts.into_iter().zip(encoded))
-            .map(|(p, (receipt, encoded))| ExecutedTx {
-                tx: p.tx,
+            .map(|((p, tx), (receipt, encoded))| ExecutedTx {
+                tx,
                 encoded,
                 receipt,
                 gas_used: p.gas_used,

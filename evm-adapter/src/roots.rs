@@ -54,14 +54,15 @@ impl OrderedTrie {
     }
 }
 
-/// What the worker returns: roots, bloom, the receipts with their blooms and the
-/// transactions' EIP-2718 encodings.
+/// What the worker returns: roots, bloom, the receipts with their blooms, and the
+/// transactions handed to it (moved back, not cloned) with their EIP-2718 encodings.
 #[derive(Debug)]
 pub(crate) struct Roots {
     pub(crate) transactions_root: B256,
     pub(crate) receipts_root: B256,
     pub(crate) logs_bloom: Bloom,
     pub(crate) receipts: Vec<ReceiptWithBloom<Receipt>>,
+    pub(crate) transactions: Vec<BlockTx>,
     pub(crate) encoded: Vec<Bytes>,
 }
 
@@ -135,7 +136,8 @@ impl RootsWorker {
             .spawn(move || {
                 let (mut txs, mut rcs) = (OrderedTrie::default(), OrderedTrie::default());
                 let mut logs_bloom = Bloom::ZERO;
-                let (mut receipts, mut encoded) = (Vec::new(), Vec::new());
+                let (mut receipts, mut encoded, mut transactions) =
+                    (Vec::new(), Vec::new(), Vec::new());
                 let mut blooms = BloomHashes::default();
                 for (tx, receipt) in rx.into_iter().flatten() {
                     let raw = Bytes::from(tx.encoded_2718());
@@ -145,12 +147,14 @@ impl RootsWorker {
                     logs_bloom |= receipt.logs_bloom;
                     rcs.push(&encode_receipt(tx.tx_type(), &receipt));
                     receipts.push(receipt);
+                    transactions.push(tx);
                 }
                 Roots {
                     transactions_root: txs.root(),
                     receipts_root: rcs.root(),
                     logs_bloom,
                     receipts,
+                    transactions,
                     encoded,
                 }
             })
@@ -190,6 +194,7 @@ pub(crate) fn empty() -> Roots {
         receipts_root: EMPTY_ROOT_HASH,
         logs_bloom: Bloom::ZERO,
         receipts: Vec::new(),
+        transactions: Vec::new(),
         encoded: Vec::new(),
     }
 }

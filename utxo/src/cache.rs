@@ -100,6 +100,56 @@ impl<V: StateView> StateCache<V> {
         Ok(coin)
     }
 
+    /// Creates an output at an outpoint that cannot be in the base: one of a transaction
+    /// being applied now whose hash no earlier transaction can have (a native
+    /// transaction spends at least one unspent input, so it was never applied before).
+    /// Skips the base read of [`Self::add_coin`]; still fails if this overlay holds an
+    /// unspent output there.
+    pub fn add_new_coin(&mut self, op: OutPoint, coin: Coin) -> StateResult<()> {
+        let base = match self.coins.get(&op) {
+            Some(e) if e.new.is_some() => return Err(StateError::CoinExists(op)),
+            Some(_) => None,
+            None => {
+                debug_assert!(
+                    matches!(self.base.coin(&op), Ok(None)),
+                    "add_new_coin at {op} held by the base"
+                );
+                Some(None)
+            }
+        };
+        self.put_coin(op, Some(coin), base)?;
+        self.adjust_balance(
+            coin.output.owner,
+            coin.output.asset,
+            coin.output.amount,
+            true,
+        )
+    }
+
+    /// Spends the output at `op` whose current value `coin` the caller has just read
+    /// through this overlay (with nothing written since): [`Self::spend_coin`] without
+    /// reading it again. Fails if this overlay knows the output as spent or different.
+    pub fn spend_read_coin(&mut self, op: &OutPoint, coin: Coin) -> StateResult<()> {
+        let base = match self.coins.get(op) {
+            Some(e) if e.new == Some(coin) => None,
+            Some(_) => return Err(StateError::MissingCoin(*op)),
+            None => {
+                debug_assert!(
+                    matches!(self.base.coin(op), Ok(Some(c)) if c == coin),
+                    "spend_read_coin at {op} with a coin the base does not hold"
+                );
+                Some(Some(coin))
+            }
+        };
+        self.put_coin(*op, None, base)?;
+        self.adjust_balance(
+            coin.output.owner,
+            coin.output.asset,
+            coin.output.amount,
+            false,
+        )
+    }
+
     /// Sets an account's metadata (`None` removes the entry).
     pub fn set_account(&mut self, address: Address, account: Option<Account>) -> StateResult<()> {
         let account = account.filter(|a| !a.is_empty());

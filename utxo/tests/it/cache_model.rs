@@ -15,8 +15,15 @@ impl<T: StateView + StateWriter> ViewWriter for T {}
 
 #[derive(Debug, Clone)]
 enum Op {
-    Add { owner: u8, asset: u8, amount: u64 },
-    Spend { pick: u16 },
+    /// `fresh`: through `add_new_coin` (the outpoint is new), else `add_coin`.
+    Add {
+        owner: u8,
+        asset: u8,
+        amount: u64,
+        fresh: bool,
+    },
+    /// `read`: read the coin first, then `spend_read_coin`, else `spend_coin`.
+    Spend { pick: u16, read: bool },
     SpendMissing,
     Storage { slot: u8, value: u8 },
     Nonce { addr: u8, nonce: u8 },
@@ -28,8 +35,8 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => (0u8..4, 0u8..2, 1u64..1000).prop_map(|(owner, asset, amount)| Op::Add { owner, asset, amount }),
-        4 => any::<u16>().prop_map(|pick| Op::Spend { pick }),
+        6 => (0u8..4, 0u8..2, 1u64..1000, any::<bool>()).prop_map(|(owner, asset, amount, fresh)| Op::Add { owner, asset, amount, fresh }),
+        4 => (any::<u16>(), any::<bool>()).prop_map(|(pick, read)| Op::Spend { pick, read }),
         1 => Just(Op::SpendMissing),
         2 => (0u8..4, 0u8..3).prop_map(|(slot, value)| Op::Storage { slot, value }),
         2 => (0u8..3, 0u8..3).prop_map(|(addr, nonce)| Op::Nonce { addr, nonce }),
@@ -122,6 +129,7 @@ fn level(base: &mut dyn ViewWriter, model: &mut Model, run: &mut Run<'_>, depth:
                 owner: o,
                 asset: a,
                 amount,
+                fresh,
             } => {
                 run.next_id += 1;
                 let op = OutPoint::new(B256::left_padding_from(&run.next_id.to_be_bytes()), 0);
@@ -129,14 +137,22 @@ fn level(base: &mut dyn ViewWriter, model: &mut Model, run: &mut Run<'_>, depth:
                     Output::new(asset(a), U256::from(amount), owner(o)),
                     CoinOrigin::new(run.next_id, 0, 0),
                 );
-                cache.add_coin(op, coin).unwrap();
+                if fresh {
+                    cache.add_new_coin(op, coin).unwrap();
+                } else {
+                    cache.add_coin(op, coin).unwrap();
+                }
                 assert!(matches!(
                     cache.add_coin(op, coin),
                     Err(StateError::CoinExists(_))
                 ));
+                assert!(matches!(
+                    cache.add_new_coin(op, coin),
+                    Err(StateError::CoinExists(_))
+                ));
                 model.coins.insert(op, coin);
             }
-            Op::Spend { pick } => {
+            Op::Spend { pick, read } => {
                 if model.coins.is_empty() {
                     continue;
                 }
@@ -145,12 +161,19 @@ fn level(base: &mut dyn ViewWriter, model: &mut Model, run: &mut Run<'_>, depth:
                     .keys()
                     .nth(pick as usize % model.coins.len())
                     .unwrap();
-                let coin = cache.spend_coin(&op).unwrap();
+                let coin = if read {
+                    let coin = cache.coin(&op).unwrap().unwrap();
+                    cache.spend_read_coin(&op, coin).unwrap();
+                    coin
+                } else {
+                    cache.spend_coin(&op).unwrap()
+                };
                 assert_eq!(Some(coin), model.coins.remove(&op));
                 assert!(
                     matches!(cache.spend_coin(&op), Err(StateError::MissingCoin(_))),
                     "spent twice"
                 );
+
             }
             Op::SpendMissing => {
                 let op = OutPoint::new(B256::repeat_byte(0xEE), 9);

@@ -40,6 +40,16 @@ pub(crate) async fn block_number(client: &HttpClient) -> anyhow::Result<u64> {
     )
 }
 
+/// Returns as soon as a block after the current head is in (polling every 2 ms), so that
+/// timed runs that begin after it start at the same point of the block interval.
+pub(crate) async fn next_block(client: &HttpClient) -> anyhow::Result<()> {
+    let head = block_number(client).await?;
+    while block_number(client).await? <= head {
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    Ok(())
+}
+
 /// The transaction hashes of block `number` (empty if it does not exist).
 pub(crate) async fn block_tx_hashes(
     client: &HttpClient,

@@ -232,7 +232,7 @@ async fn throughput(
 ) -> anyhow::Result<Throughput> {
     let mut all = Vec::with_capacity(runs);
     for _ in 0..runs.max(1) {
-        all.push(throughput_once(ctx, client, url, chain_id, kind, batch).await?);
+        all.push(throughput_once(ctx, client, url, chain_id, kind, batch, false).await?);
     }
     let mined_runs: Vec<f64> = all.iter().map(Throughput::mined_tps).collect();
     let errors = all.iter().map(|t| t.errors).sum();
@@ -244,6 +244,7 @@ async fn throughput(
     Ok(median)
 }
 
+/// One timed run. With `align`, the submission starts right after a new block is in.
 async fn throughput_once(
     ctx: &Ctx,
     client: &HttpClient,
@@ -251,6 +252,7 @@ async fn throughput_once(
     chain_id: u64,
     kind: Kind,
     batch: Option<usize>,
+    align: bool,
 ) -> anyhow::Result<Throughput> {
     let addrs: Vec<Address> = ctx.keys.iter().map(|k| k.address()).collect();
     let start = load::nonces(client, &addrs, "pending").await?;
@@ -259,6 +261,9 @@ async fn throughput_once(
     let targets: Vec<u64> = start.iter().map(|n| n + per_sender as u64).collect();
     let bodies = wire::Bodies::send_raw(&raws, batch);
     let connections = batch.map_or(ctx.concurrency, |b| ctx.concurrency.div_ceil(b).max(2));
+    if align {
+        load::next_block(client).await?;
+    }
     let t0 = Instant::now();
     let (submit_s, errors) = wire::post_all(url, &bodies, connections)?;
     load::wait_mined(client, &addrs, &targets, Duration::from_secs(600)).await?;
@@ -607,6 +612,8 @@ async fn native_throughput(
     let hashes: Vec<B256> = raws.iter().map(keccak256).collect();
     let from = load::block_number(client).await?;
     let bodies = wire::Bodies::send_raw(&raws, None);
+    // Started at the same point of the block interval as the Ethereum runs.
+    load::next_block(client).await?;
     let t0 = Instant::now();
     let (submit_s, errors) = wire::post_all(url, &bodies, ctx.concurrency)?;
     if errors > 0 {
@@ -638,7 +645,10 @@ pub(crate) async fn native_vs_eth(ctx: &Ctx) -> anyhow::Result<NativeVsEth> {
     let (node, _) = start(ctx, Which::Bytom2, Some(1.0), "native")?;
     let result = async {
         let client = load::client(&node.url)?;
-        let eth = throughput(ctx, &client, &node.url, ctx.chain_id, Kind::Native, None, 1).await?;
+        // Every run of this phase starts right after a block is in, so that no kind is
+        // favoured by where in the 1-second block interval its submissions end.
+        let eth = throughput_once(ctx, &client, &node.url, ctx.chain_id, Kind::Native, None, true)
+            .await?;
         eprintln!("[bytom2] Ethereum transfers: {:.0} tx/s mined", eth.mined_tps());
         let (native, native_gas, native_bytes, setup_s, setup_txs, native_per_block) =
             native_throughput(ctx, &client, &node.url).await?;
@@ -646,7 +656,9 @@ pub(crate) async fn native_vs_eth(ctx: &Ctx) -> anyhow::Result<NativeVsEth> {
             "[bytom2] native transfers: {:.0} tx/s mined ({native_gas:.0} gas, {native_bytes:.0} bytes each)",
             native.mined_tps()
         );
-        let eth_after = throughput(ctx, &client, &node.url, ctx.chain_id, Kind::Native, None, 1).await?;
+        let eth_after =
+            throughput_once(ctx, &client, &node.url, ctx.chain_id, Kind::Native, None, true)
+                .await?;
         eprintln!(
             "[bytom2] Ethereum transfers again: {:.0} tx/s mined",
             eth_after.mined_tps()

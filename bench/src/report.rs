@@ -67,7 +67,7 @@ Ethereum: EIP-1559 BTM transfers of 1 wei to the next sender (21,000 gas), nonce
 Native: type-0x62 transfers, 1 input and 2 outputs (the dust minimum to the next sender, change back), each spending its own output \
 prepared before timing ({} split transactions, {:.1} s, not timed), so all are independent and in the pool at once; \
 fee = native gas x max(base fee, 1 gwei) x 2. Both are pre-signed, submitted over `eth_sendRawTransaction` with the same concurrency, \
-and timed from the first submission until every transaction is in a block. The Ethereum run is done before and after the native run.\n",
+and timed from the first submission until every transaction is in a block; every run starts right after a block is in, so all three start at the same point of the block interval. The Ethereum run is done before and after the native run.\n",
         n.setup_txs, n.setup_s
     );
     let _ = writeln!(

@@ -105,7 +105,9 @@ fn main() {
         .unwrap_or(5)
         .clamp(1, 5);
     let dust = chain.native_limits().min_output_amount.max(U256::from(1));
-    let piece = U256::from(10u64).pow(U256::from(15)).max(dust * U256::from(4));
+    let piece = U256::from(10u64)
+        .pow(U256::from(15))
+        .max(dust * U256::from(4));
     let address = |i: usize| w.senders[i % SENDERS].address();
 
     // Block 1: every sender splits its genesis output into PER_SENDER x rounds pieces.
@@ -132,7 +134,11 @@ fn main() {
             split,
         )
         .unwrap();
-    assert!(rejected.is_empty(), "split rejected: {:?}", rejected[0].error);
+    assert!(
+        rejected.is_empty(),
+        "split rejected: {:?}",
+        rejected[0].error
+    );
     chain.commit(&block).unwrap();
     drop(latest);
 

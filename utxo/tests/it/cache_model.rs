@@ -23,11 +23,22 @@ enum Op {
         fresh: bool,
     },
     /// `read`: read the coin first, then `spend_read_coin`, else `spend_coin`.
-    Spend { pick: u16, read: bool },
+    Spend {
+        pick: u16,
+        read: bool,
+    },
     SpendMissing,
-    Storage { slot: u8, value: u8 },
-    Nonce { addr: u8, nonce: u8 },
-    Supply { burned: u8 },
+    Storage {
+        slot: u8,
+        value: u8,
+    },
+    Nonce {
+        addr: u8,
+        nonce: u8,
+    },
+    Supply {
+        burned: u8,
+    },
     Push,
     Flush,
     Discard,
@@ -173,7 +184,6 @@ fn level(base: &mut dyn ViewWriter, model: &mut Model, run: &mut Run<'_>, depth:
                     matches!(cache.spend_coin(&op), Err(StateError::MissingCoin(_))),
                     "spent twice"
                 );
-
             }
             Op::SpendMissing => {
                 let op = OutPoint::new(B256::repeat_byte(0xEE), 9);

@@ -15,39 +15,9 @@ use bytom2_evm_adapter::{
     testing::{reference_db, run_reference_block},
 };
 use bytom2_node::{Chain, DbBlockHashes, workload::Workload};
-use rustix::time::{ClockId, clock_gettime};
-use std::time::{Duration, Instant};
+mod common;
 
-/// CPU time consumed so far by `clock` (this thread's or the whole process's).
-fn cpu(clock: ClockId) -> Duration {
-    let ts = clock_gettime(clock);
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
-/// Wall, main-thread CPU and process CPU time at one instant.
-#[derive(Clone, Copy)]
-struct Stamp(Instant, Duration, Duration);
-
-impl Stamp {
-    fn now() -> Self {
-        Self(
-            Instant::now(),
-            cpu(ClockId::ThreadCPUTime),
-            cpu(ClockId::ProcessCPUTime),
-        )
-    }
-
-    /// `wall / thread cpu / process cpu` since `earlier`, in milliseconds.
-    fn since(self, earlier: Self) -> String {
-        let ms = |d: Duration| d.as_secs_f64() * 1e3;
-        format!(
-            "{:.1}/{:.1}/{:.1}",
-            ms(self.0 - earlier.0),
-            ms(self.1 - earlier.1),
-            ms(self.2 - earlier.2)
-        )
-    }
-}
+use common::Stamp;
 
 /// The middle value of `v` (sorts it).
 fn median<T: PartialOrd + Copy>(v: &mut [T]) -> T {

@@ -19,40 +19,12 @@ use bytom2_utxo::{
     AssetId, OutPoint, Output, StateView,
     native::{NativeTx, RecoveredNative},
 };
-use rustix::time::{ClockId, clock_gettime};
-use std::time::{Duration, Instant};
+mod common;
+
+use common::Stamp;
 
 const SENDERS: usize = 200;
 const PER_SENDER: usize = 50;
-
-fn cpu(clock: ClockId) -> Duration {
-    let ts = clock_gettime(clock);
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
-/// Wall, this thread's CPU and the process's CPU time at one instant.
-#[derive(Clone, Copy)]
-struct Stamp(Instant, Duration, Duration);
-
-impl Stamp {
-    fn now() -> Self {
-        Self(
-            Instant::now(),
-            cpu(ClockId::ThreadCPUTime),
-            cpu(ClockId::ProcessCPUTime),
-        )
-    }
-
-    fn since(self, earlier: Self) -> String {
-        let ms = |d: Duration| d.as_secs_f64() * 1e3;
-        format!(
-            "{:.1}/{:.1}/{:.1}",
-            ms(self.0 - earlier.0),
-            ms(self.1 - earlier.1),
-            ms(self.2 - earlier.2)
-        )
-    }
-}
 
 /// A native transaction of `key` spending `inputs` into `outputs` plus the change to
 /// `key`, paying twice the fee of `base_fee`; recovered.

@@ -77,26 +77,14 @@ impl<V: StateView> StateCache<V> {
         if current.is_some() {
             return Err(StateError::CoinExists(op));
         }
-        self.put_coin(op, Some(coin), base)?;
-        self.adjust_balance(
-            coin.output.owner,
-            coin.output.asset,
-            coin.output.amount,
-            true,
-        )
+        self.set_coin(op, coin, true, base)
     }
 
     /// Spends the output at `op` and returns it (the undo data). Fails if there is none.
     pub fn spend_coin(&mut self, op: &OutPoint) -> StateResult<Coin> {
         let (current, base) = self.coin_now(op)?;
         let coin = current.ok_or(StateError::MissingCoin(*op))?;
-        self.put_coin(*op, None, base)?;
-        self.adjust_balance(
-            coin.output.owner,
-            coin.output.asset,
-            coin.output.amount,
-            false,
-        )?;
+        self.set_coin(*op, coin, false, base)?;
         Ok(coin)
     }
 
@@ -117,13 +105,7 @@ impl<V: StateView> StateCache<V> {
                 Some(None)
             }
         };
-        self.put_coin(op, Some(coin), base)?;
-        self.adjust_balance(
-            coin.output.owner,
-            coin.output.asset,
-            coin.output.amount,
-            true,
-        )
+        self.set_coin(op, coin, true, base)
     }
 
     /// Spends the output at `op` whose current value `coin` the caller has just read
@@ -141,13 +123,7 @@ impl<V: StateView> StateCache<V> {
                 Some(Some(coin))
             }
         };
-        self.put_coin(*op, None, base)?;
-        self.adjust_balance(
-            coin.output.owner,
-            coin.output.asset,
-            coin.output.amount,
-            false,
-        )
+        self.set_coin(*op, coin, false, base)
     }
 
     /// Sets an account's metadata (`None` removes the entry).
@@ -194,6 +170,24 @@ impl<V: StateView> StateCache<V> {
             self.code.insert(code_hash, code);
         }
         Ok(())
+    }
+
+    /// Creates (`unspent`) or spends `coin` at `op` and moves its owner's balance; `base`
+    /// as for [`Self::put_coin`].
+    fn set_coin(
+        &mut self,
+        op: OutPoint,
+        coin: Coin,
+        unspent: bool,
+        base: Option<Option<Coin>>,
+    ) -> StateResult<()> {
+        self.put_coin(op, unspent.then_some(coin), base)?;
+        self.adjust_balance(
+            coin.output.owner,
+            coin.output.asset,
+            coin.output.amount,
+            unspent,
+        )
     }
 
     /// The coin at `op` now and, when this overlay has no entry for it, the base's value

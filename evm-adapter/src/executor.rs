@@ -169,15 +169,15 @@ pub struct TxSummary {
     pub success: bool,
 }
 
-/// An included transaction before the block is finished (the transaction and its
-/// receipt are with the roots worker).
+/// What execution knows of an included transaction besides the transaction and its
+/// receipt; the roots worker joins the three into an [`ExecutedTx`].
 #[derive(Debug)]
-struct PendingTx {
-    gas_used: u64,
-    effective_gas_price: u128,
-    contract_address: Option<Address>,
-    output: Bytes,
-    native_fee: Option<U256>,
+pub(crate) struct PendingTx {
+    pub(crate) gas_used: u64,
+    pub(crate) effective_gas_price: u128,
+    pub(crate) contract_address: Option<Address>,
+    pub(crate) output: Bytes,
+    pub(crate) native_fee: Option<U256>,
 }
 
 /// A block that has been executed and settled, ready to commit.
@@ -236,7 +236,10 @@ pub struct BlockExecutor<V: StateView, H: BlockHashes> {
     fees: FeeParams,
     limits: NativeLimits,
     evm: BlockEvm<V, H>,
-    executed: Vec<PendingTx>,
+    /// Transactions included so far (they are with the roots worker).
+    included: usize,
+    /// Room the roots worker reserves for the block's transactions.
+    capacity: usize,
     roots: Option<RootsWorker>,
     cumulative_gas: u64,
     /// BTM the EVM burned (base fees, self-destruct to self).
@@ -265,12 +268,11 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             fees: FeeParams::default(),
             limits: NativeLimits::default(),
             evm,
-            // Room for a block of plain transfers, so the list is not copied as it grows.
-            executed: Vec::with_capacity(
-                usize::try_from(gas_limit / 21_000)
-                    .unwrap_or(usize::MAX)
-                    .min(1 << 15),
-            ),
+            included: 0,
+            // Room for a block of plain transfers, so the lists are not copied as they grow.
+            capacity: usize::try_from(gas_limit / 21_000)
+                .unwrap_or(usize::MAX)
+                .min(1 << 15),
             roots: None,
             cumulative_gas: 0,
             evm_burned: U256::ZERO,
@@ -299,7 +301,7 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
 
     /// Number of transactions included so far.
     pub fn executed_count(&self) -> usize {
-        self.executed.len()
+        self.included
     }
 
     /// The state as the next transaction would see it.
@@ -442,16 +444,21 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
         output: Bytes,
         native_fee: Option<U256>,
     ) {
+        let capacity = self.capacity;
         self.roots
-            .get_or_insert_with(RootsWorker::spawn)
-            .push(tx, receipt);
-        self.executed.push(PendingTx {
-            gas_used,
-            effective_gas_price,
-            contract_address,
-            output,
-            native_fee,
-        });
+            .get_or_insert_with(|| RootsWorker::spawn(capacity))
+            .push(
+                tx,
+                receipt,
+                PendingTx {
+                    gas_used,
+                    effective_gas_price,
+                    contract_address,
+                    output,
+                    native_fee,
+                },
+            );
+        self.included += 1;
     }
 
     /// Runs a transaction of either kind.
@@ -486,7 +493,7 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             .into());
         }
         state.check_settlement_cover(&v.spent)?;
-        let tx_index = u32::try_from(self.executed.len())
+        let tx_index = u32::try_from(self.included)
             .map_err(|_| ExecError::Evm("too many transactions".into()))?;
         state
             .apply_native(&tx, &v, self.attrs.number, tx_index)
@@ -525,7 +532,6 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
         let Self {
             attrs,
             evm,
-            executed,
             roots,
             cumulative_gas,
             evm_burned,
@@ -583,25 +589,8 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             transactions_root,
             receipts_root,
             logs_bloom,
-            receipts,
-            transactions,
-            encoded,
+            transactions: executed,
         } = roots;
-        let executed: Vec<ExecutedTx> = executed
-            .into_iter()
-            .zip(transactions)
-            .zip(receipts.into_iter().zip(encoded))
-            .map(|((p, tx), (receipt, encoded))| ExecutedTx {
-                tx,
-                encoded,
-                receipt,
-                gas_used: p.gas_used,
-                effective_gas_price: p.effective_gas_price,
-                contract_address: p.contract_address,
-                output: p.output,
-                native_fee: p.native_fee,
-            })
-            .collect();
         let header = Header {
             parent_hash: attrs.parent_hash,
             beneficiary: attrs.beneficiary,

@@ -5,7 +5,7 @@
 //! so leaves can be added as transactions arrive, holding back only index 0 until index
 //! 128 (or the end) — the root is ready right after the last transaction.
 
-use crate::BlockTx;
+use crate::{BlockTx, ExecutedTx, executor::PendingTx};
 use alloy_consensus::{Receipt, ReceiptWithBloom};
 use alloy_primitives::{Address, B256, Bloom, Bytes, keccak256, map::HashMap};
 use alloy_rlp::Encodable;
@@ -54,16 +54,14 @@ impl OrderedTrie {
     }
 }
 
-/// What the worker returns: roots, bloom, the receipts with their blooms, and the
-/// transactions handed to it (moved back, not cloned) with their EIP-2718 encodings.
+/// What the worker returns: roots, bloom, and the transactions handed to it (moved, not
+/// cloned) joined with their EIP-2718 encodings and receipts.
 #[derive(Debug)]
 pub(crate) struct Roots {
     pub(crate) transactions_root: B256,
     pub(crate) receipts_root: B256,
     pub(crate) logs_bloom: Bloom,
-    pub(crate) receipts: Vec<ReceiptWithBloom<Receipt>>,
-    pub(crate) transactions: Vec<BlockTx>,
-    pub(crate) encoded: Vec<Bytes>,
+    pub(crate) transactions: Vec<ExecutedTx>,
 }
 
 /// The EIP-2718 encoding of a receipt of a transaction of type `ty`: the RLP of the
@@ -119,7 +117,7 @@ impl BloomHashes {
 /// Items are handed over in batches of this many, so the worker is woken once per batch.
 const BATCH: usize = 256;
 
-type Item = (BlockTx, Receipt);
+type Item = (BlockTx, Receipt, PendingTx);
 
 #[derive(Debug)]
 pub(crate) struct RootsWorker {
@@ -129,33 +127,40 @@ pub(crate) struct RootsWorker {
 }
 
 impl RootsWorker {
-    pub(crate) fn spawn() -> Self {
+    /// Starts the worker for a block of up to about `capacity` transactions (the list
+    /// it returns is sized for that many up front: grown by doubling, it was copied and
+    /// freshly paged in several times per block).
+    pub(crate) fn spawn(capacity: usize) -> Self {
         let (input, rx) = channel::<Vec<Item>>();
         let handle = std::thread::Builder::new()
             .name("bytom2-roots".into())
             .spawn(move || {
                 let (mut txs, mut rcs) = (OrderedTrie::default(), OrderedTrie::default());
                 let mut logs_bloom = Bloom::ZERO;
-                let (mut receipts, mut encoded, mut transactions) =
-                    (Vec::new(), Vec::new(), Vec::new());
+                let mut transactions = Vec::with_capacity(capacity);
                 let mut blooms = BloomHashes::default();
-                for (tx, receipt) in rx.into_iter().flatten() {
-                    let raw = Bytes::from(tx.encoded_2718());
-                    txs.push(&raw);
-                    encoded.push(raw);
+                for (tx, receipt, p) in rx.into_iter().flatten() {
+                    let encoded = Bytes::from(tx.encoded_2718());
+                    txs.push(&encoded);
                     let receipt = blooms.with_bloom(receipt);
                     logs_bloom |= receipt.logs_bloom;
                     rcs.push(&encode_receipt(tx.tx_type(), &receipt));
-                    receipts.push(receipt);
-                    transactions.push(tx);
+                    transactions.push(ExecutedTx {
+                        tx,
+                        encoded,
+                        receipt,
+                        gas_used: p.gas_used,
+                        effective_gas_price: p.effective_gas_price,
+                        contract_address: p.contract_address,
+                        output: p.output,
+                        native_fee: p.native_fee,
+                    });
                 }
                 Roots {
                     transactions_root: txs.root(),
                     receipts_root: rcs.root(),
                     logs_bloom,
-                    receipts,
                     transactions,
-                    encoded,
                 }
             })
             .expect("spawning the roots thread");
@@ -166,8 +171,8 @@ impl RootsWorker {
         }
     }
 
-    pub(crate) fn push(&mut self, tx: BlockTx, receipt: Receipt) {
-        self.pending.push((tx, receipt));
+    pub(crate) fn push(&mut self, tx: BlockTx, receipt: Receipt, pending: PendingTx) {
+        self.pending.push((tx, receipt, pending));
         if self.pending.len() == BATCH {
             self.flush();
         }
@@ -193,9 +198,7 @@ pub(crate) fn empty() -> Roots {
         transactions_root: EMPTY_ROOT_HASH,
         receipts_root: EMPTY_ROOT_HASH,
         logs_bloom: Bloom::ZERO,
-        receipts: Vec::new(),
         transactions: Vec::new(),
-        encoded: Vec::new(),
     }
 }
 

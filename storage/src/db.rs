@@ -24,8 +24,9 @@ use std::{
 };
 
 /// Schema version this release reads and writes (stored in `Meta` under
-/// `"schema_version"`).
-pub const SCHEMA_VERSION: u32 = 1;
+/// `"schema_version"`). 2: the stored state commitment expands its terms with ChaCha20
+/// (1 used the BLAKE3 XOF, so a schema-1 commitment cannot be carried forward).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Name of the advisory lock file in the data directory.
 pub const LOCK_FILE: &str = "LOCK";

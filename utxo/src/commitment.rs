@@ -2,11 +2,20 @@
 //! (Bellare–Micciancio; Lewi et al., "Securing Update Propagation with Homomorphic
 //! Hashing", 2019).
 //!
-//! Every state entry is encoded (the byte layouts below), expanded with the BLAKE3 XOF to
-//! 2048 bytes and read as 1024 little-endian `u16` lanes. The multiset hash of a set of
-//! entries is the lane-wise sum modulo 2^16. Adding or removing an entry is one XOF and
-//! one vector add or subtract, so a block's commitment costs O(entries changed), and the
-//! result does not depend on history: two nodes holding the same state agree on it.
+//! Every state entry is encoded (the byte layouts below) and expanded to 2048 bytes: the
+//! ChaCha20 keystream (RFC 8439: 20 rounds, 96-bit nonce of zeros, block counter from 0)
+//! under the key BLAKE3(encoding). The bytes are read as 1024 little-endian `u16` lanes.
+//! The multiset hash of a set of entries is the lane-wise sum modulo 2^16. Adding or
+//! removing an entry is one expansion and one vector add or subtract, so a block's
+//! commitment costs O(entries changed), and the result does not depend on history: two
+//! nodes holding the same state agree on it.
+//!
+//! Why ChaCha20 and not the BLAKE3 XOF (schema 1 used the XOF): both are pseudorandom
+//! expansions of a collision-resistant digest, but without AVX-512 the BLAKE3 crate
+//! computes XOF output one 64-byte block at a time, while ChaCha20 runs four blocks at
+//! once with AVX2. On the 2-core test machine a term took 2.30 µs with the XOF and
+//! 1.24 µs with ChaCha20, and a block of 10,000 native transfers changes about 30,000
+//! entries.
 //! The 32-byte `stateRoot` is keccak256 of the 2048 lane bytes.
 //!
 //! Entry encodings (integers big-endian, first byte a domain tag):
@@ -142,11 +151,14 @@ impl LtHash {
         keccak256(self.to_bytes())
     }
 
+    /// The 2048 bytes of `entry`'s term (see the module docs).
     fn expand(entry: &StateEntry<'_>, buf: &mut Vec<u8>, out: &mut [u8; LtHash::BYTES]) {
+        use chacha20::cipher::{KeyIvInit, StreamCipher};
         entry.encode(buf);
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(buf);
-        hasher.finalize_xof().fill(out);
+        let key: [u8; 32] = *blake3::hash(buf).as_bytes();
+        // The keystream is what encrypting zeros gives.
+        out.fill(0);
+        chacha20::ChaCha20::new(&key.into(), &[0u8; 12].into()).apply_keystream(out);
     }
 
     /// Adds an entry to the multiset.
@@ -278,6 +290,29 @@ impl LtHash {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pins the expansion: a change to the encoding, the key derivation or the stream
+    /// changes every state root, so it must be deliberate (and bump the storage schema).
+    /// The expected bytes were computed apart from this code, with Python's `blake3`
+    /// and `cryptography` (ChaCha20 with a 16-byte nonce of zeros: counter 0, nonce 0)
+    /// packages and keccak256 from `web3`.
+    #[test]
+    fn known_term() {
+        let entry = StateEntry::Balance(Address::repeat_byte(0xab), AssetId::BTM, U256::from(5));
+        let mut h = LtHash::new();
+        h.insert(&entry);
+        let bytes = h.to_bytes();
+        assert_eq!(
+            alloy_primitives::hex::encode(&bytes[..16]),
+            "0a97bb5831ec928cdbdba1edb5c486b2",
+            "first lanes of the term"
+        );
+        assert_eq!(
+            h.root().to_string(),
+            "0xea2f489c281c25e03a21b8322140280dc45fe003f0c30b06fe9ee0aa443974dd",
+            "root of the one-entry set"
+        );
+    }
 
     #[test]
     fn insert_then_remove_is_identity_and_order_free() {

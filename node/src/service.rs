@@ -9,7 +9,7 @@ use bytom2_eth_rpc::{
     BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, ReceiptData,
     SettlementData,
 };
-use bytom2_evm_adapter::{BlockTx, DecodeTxError, RecoveredTx};
+use bytom2_evm_adapter::{BlockTx, RecoveredTx};
 use bytom2_utxo::{
     AssetId, StateView,
     native::{
@@ -599,7 +599,9 @@ impl EthBackend for Node {
 fn decode_stored(bytes: &[u8], sender: Address) -> Result<BlockTx, String> {
     use alloy_eips::eip2718::Decodable2718;
     if bytes.first() == Some(&bytom2_utxo::native::NATIVE_TX_TYPE) {
-        return BlockTx::decode(bytes).map_err(|e: DecodeTxError| e.to_string());
+        return bytom2_utxo::native::RecoveredNative::decode_stored(bytes, sender)
+            .map(BlockTx::Native)
+            .map_err(|e| e.to_string());
     }
     let tx =
         alloy_consensus::TxEnvelope::decode_2718(&mut &bytes[..]).map_err(|e| e.to_string())?;

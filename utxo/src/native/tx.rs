@@ -285,6 +285,25 @@ impl RecoveredNative {
         Self::recover(tx, keccak256(bytes), bytes.len())
     }
 
+    /// Decodes an envelope read back from a stored block, whose first signer
+    /// (`first_signer`, the transaction's "from") was recovered when the block was
+    /// built. A transaction with one signature is not recovered again (a block of
+    /// 10,000 native transfers would cost 10,000 recoveries each time it is read); one
+    /// with several signatures recovers them all.
+    pub fn decode_stored(bytes: &[u8], first_signer: Address) -> Result<Self, NativeTxError> {
+        let tx = NativeTx::decode_2718(bytes)?;
+        let hash = keccak256(bytes);
+        if tx.signatures.len() == 1 {
+            return Ok(Self {
+                tx,
+                hash,
+                size: bytes.len(),
+                signers: vec![first_signer],
+            });
+        }
+        Self::recover(tx, hash, bytes.len())
+    }
+
     /// Recovers the signers of `tx` (whose envelope hash and size are given).
     pub fn recover(tx: NativeTx, hash: B256, size: usize) -> Result<Self, NativeTxError> {
         let sighash = tx.sighash();
@@ -364,6 +383,31 @@ mod tests {
             // The signature does not cover itself: the sighash is unchanged.
             assert_eq!(back.tx.sighash(), tx.sighash());
         }
+    }
+
+    #[test]
+    fn stored_envelopes_take_their_single_signer_from_the_block() {
+        let (a, b) = (PrivateKeySigner::random(), PrivateKeySigner::random());
+        let mut tx = sample();
+        tx.signatures.push(a.sign_hash_sync(&tx.sighash()).unwrap());
+        let bytes = tx.encoded_2718();
+        let stored = RecoveredNative::decode_stored(&bytes, a.address()).unwrap();
+        let recovered = RecoveredNative::decode(&bytes).unwrap();
+        assert_eq!(
+            (&stored.tx, stored.hash, stored.size, &stored.signers),
+            (
+                &recovered.tx,
+                recovered.hash,
+                recovered.size,
+                &recovered.signers
+            )
+        );
+        // Several signatures are recovered, whatever the stored first signer says.
+        tx.signatures.push(b.sign_hash_sync(&tx.sighash()).unwrap());
+        let bytes = tx.encoded_2718();
+        let stored = RecoveredNative::decode_stored(&bytes, Address::ZERO).unwrap();
+        assert_eq!(stored.signers, vec![a.address(), b.address()]);
+        assert!(RecoveredNative::decode_stored(&bytes[..bytes.len() - 1], a.address()).is_err());
     }
 
     #[test]

@@ -10,60 +10,19 @@
 //! it admits a transaction. Times are wall / this thread's CPU / the process's CPU.
 
 use alloy_primitives::{Address, B256, U256};
-use alloy_signer::SignerSync;
-use alloy_signer_local::PrivateKeySigner;
 use bytom2_chainspec::ChainSpec;
 use bytom2_evm_adapter::{BlockTx, RecoveredTx};
-use bytom2_node::{Chain, workload::Workload};
-use bytom2_utxo::{
-    AssetId, OutPoint, Output, StateView,
-    native::{NativeTx, RecoveredNative},
+use bytom2_node::{
+    Chain,
+    workload::{Workload, native_transfer},
 };
+use bytom2_utxo::{AssetId, OutPoint, StateView};
 mod common;
 
 use common::Stamp;
 
 const SENDERS: usize = 200;
 const PER_SENDER: usize = 50;
-
-/// A native transaction of `key` spending `inputs` into `outputs` plus the change to
-/// `key`, paying twice the fee of `base_fee`; recovered.
-fn native(
-    chain: &Chain,
-    key: &PrivateKeySigner,
-    inputs: &[(OutPoint, U256)],
-    outputs: &[(Address, U256)],
-    base_fee: u64,
-) -> RecoveredNative {
-    let chain_id = chain.spec().chain_id;
-    let mut tx = NativeTx {
-        chain_id,
-        inputs: inputs.iter().map(|(op, _)| *op).collect(),
-        outputs: outputs
-            .iter()
-            .chain([&(key.address(), U256::MAX >> 64)])
-            .map(|(owner, amount)| Output::new(AssetId::BTM, *amount, *owner))
-            .collect(),
-        issuance: None,
-        signatures: Vec::new(),
-    };
-    let sign = |tx: &mut NativeTx| {
-        tx.signatures.clear();
-        let sig = key.sign_hash_sync(&tx.sighash()).expect("signing works");
-        tx.signatures.push(sig);
-        tx.encoded_2718()
-    };
-    let size = sign(&mut tx).len();
-    let gas = chain
-        .spec()
-        .native_gas(tx.inputs.len(), tx.outputs.len(), size, false);
-    let fee = U256::from(base_fee.max(1_000_000_000)) * U256::from(gas) * U256::from(2);
-    let spent: U256 = outputs.iter().map(|(_, a)| *a).sum();
-    let total: U256 = inputs.iter().map(|(_, a)| *a).sum();
-    tx.outputs.last_mut().expect("change").amount = total - spent - fee;
-    let raw = sign(&mut tx);
-    RecoveredNative::decode(&raw).expect("a valid transaction")
-}
 
 fn main() {
     let mut spec = ChainSpec::dev();
@@ -95,7 +54,7 @@ fn main() {
                 })
                 .unwrap();
             let outputs = vec![(address(i), piece); PER_SENDER * rounds];
-            native(&chain, &w.senders[i], &coins, &outputs, base_fee).into()
+            native_transfer(chain.spec(), &w.senders[i], &coins, &outputs, base_fee).into()
         })
         .collect();
     let split_hashes: Vec<B256> = split.iter().map(|t| t.hash()).collect();
@@ -124,8 +83,8 @@ fn main() {
             .map(|(i, j)| {
                 let index = u32::try_from(r * PER_SENDER + j).unwrap();
                 let input = (OutPoint::new(split_hashes[i], index), piece);
-                native(
-                    &chain,
+                native_transfer(
+                    chain.spec(),
                     &w.senders[i],
                     &[input],
                     &[(address(i + 1), dust)],

@@ -10,6 +10,7 @@ use bytom2_evm_adapter::{
 };
 use bytom2_storage::{BlockToCommit, Database, LatestState, StoredReceipt, StoredSettlement};
 use bytom2_utxo::native::{NativeLimits, NativeTxError};
+use bytom2_utxo::{StateChanges, StateView};
 use parking_lot::RwLock;
 use std::{path::Path, sync::Arc};
 
@@ -200,9 +201,19 @@ impl Chain {
         txs: impl IntoIterator<Item = impl Into<BlockTx>>,
     ) -> Result<(ExecutedBlock, Vec<Rejected>), NodeError> {
         let state = self.db.latest()?;
-        let mut exec =
-            BlockExecutor::new(self.spec.chain_id, attrs, state, DbBlockHashes(&self.db))
-                .with_native_rules(self.spec.params.fees.clone(), self.native_limits());
+        self.execute_over(state, DbBlockHashes(&self.db), attrs, txs)
+    }
+
+    /// [`Chain::execute_block`] over the parent state `state` and its block hashes.
+    pub(crate) fn execute_over<V: StateView, H: BlockHashes>(
+        &self,
+        state: V,
+        hashes: H,
+        attrs: BlockAttributes,
+        txs: impl IntoIterator<Item = impl Into<BlockTx>>,
+    ) -> Result<(ExecutedBlock, Vec<Rejected>), NodeError> {
+        let mut exec = BlockExecutor::new(self.spec.chain_id, attrs, state, hashes)
+            .with_native_rules(self.spec.params.fees.clone(), self.native_limits());
         let mut rejected = Vec::new();
         // Once one of a sender's transactions is left out, its later nonces cannot run
         // in this block: skip them (they stay in the pool) rather than reject them.
@@ -233,6 +244,15 @@ impl Chain {
 
     /// Commits an executed block (one MDBX write transaction) and moves the head.
     pub fn commit(&self, block: &ExecutedBlock) -> Result<(), NodeError> {
+        self.commit_with(block, &block.changes)
+    }
+
+    /// [`Chain::commit`] with the block's state changes held apart from it.
+    pub(crate) fn commit_with(
+        &self,
+        block: &ExecutedBlock,
+        changes: &StateChanges,
+    ) -> Result<(), NodeError> {
         let n = block.transactions.len();
         let mut raw = Vec::with_capacity(n);
         let mut hashes = Vec::with_capacity(n);
@@ -264,7 +284,7 @@ impl Chain {
             tx_hashes: &hashes,
             senders: &senders,
             receipts: &receipts,
-            changes: &block.changes,
+            changes,
             commitment: &block.commitment,
             settlement: Some(&settlement),
         })?;

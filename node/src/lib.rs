@@ -39,6 +39,7 @@ mod chain;
 mod dev;
 mod error;
 mod mempool;
+mod pipeline;
 mod service;
 pub mod wallet;
 pub mod workload;
@@ -46,6 +47,7 @@ pub mod workload;
 pub use chain::{Chain, DbBlockHashes, Head, Rejected, SPEC_FINGERPRINT_FILE};
 pub use error::NodeError;
 pub use mempool::{AdmissionContext, Mempool, PoolConfig};
+pub use pipeline::Pipeline;
 pub use service::{Mining, Node, NodeConfig};
 
 // Dependencies of the `bytom2` binary only.

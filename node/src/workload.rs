@@ -11,6 +11,10 @@ use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, keccak256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use bytom2_chainspec::{ChainSpec, GenesisAccount};
+use bytom2_utxo::{
+    AssetId, OutPoint, Output,
+    native::{NativeTx, RecoveredNative},
+};
 use std::fmt;
 
 /// Address of the genesis ERC-20 in workload chains.
@@ -186,4 +190,42 @@ impl Workload {
             })
             .collect()
     }
+}
+
+/// A native BTM transaction of `key` spending `inputs` (outpoints with their amounts)
+/// into `outputs` plus the change back to `key`, paying twice the fee at `base_fee` (at
+/// least 1 gwei) under `spec`'s native gas schedule; signed and recovered.
+pub fn native_transfer(
+    spec: &ChainSpec,
+    key: &PrivateKeySigner,
+    inputs: &[(OutPoint, U256)],
+    outputs: &[(Address, U256)],
+    base_fee: u64,
+) -> RecoveredNative {
+    let mut tx = NativeTx {
+        chain_id: spec.chain_id,
+        inputs: inputs.iter().map(|(op, _)| *op).collect(),
+        outputs: outputs
+            .iter()
+            .chain([&(key.address(), U256::MAX >> 64)])
+            .map(|(owner, amount)| Output::new(AssetId::BTM, *amount, *owner))
+            .collect(),
+        issuance: None,
+        signatures: Vec::new(),
+    };
+    let sign = |tx: &mut NativeTx| {
+        tx.signatures.clear();
+        let sig = key.sign_hash_sync(&tx.sighash()).expect("signing works");
+        tx.signatures.push(sig);
+        tx.encoded_2718()
+    };
+    // Sized with the largest change amount first, then the real fee.
+    let size = sign(&mut tx).len();
+    let gas = spec.native_gas(tx.inputs.len(), tx.outputs.len(), size, false);
+    let fee = U256::from(base_fee.max(1_000_000_000)) * U256::from(gas) * U256::from(2);
+    let spent: U256 = outputs.iter().map(|(_, a)| *a).sum();
+    let total: U256 = inputs.iter().map(|(_, a)| *a).sum();
+    tx.outputs.last_mut().expect("change").amount = total - spent - fee;
+    let raw = sign(&mut tx);
+    RecoveredNative::decode(&raw).expect("a valid transaction")
 }

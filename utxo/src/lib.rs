@@ -51,6 +51,7 @@ mod memory;
 pub mod native;
 mod output;
 mod supply;
+mod tip;
 mod view;
 
 pub use account::Account;
@@ -62,4 +63,5 @@ pub use error::{StateError, StateResult};
 pub use memory::MemoryState;
 pub use output::{Coin, CoinOrigin, OutPoint, Output};
 pub use supply::Supply;
+pub use tip::{Tip, TipView};
 pub use view::{StateView, StateWriter};

@@ -4,6 +4,7 @@ mod cli;
 mod crash;
 mod dev;
 mod persistence;
+mod pipeline;
 mod producer;
 mod support;
 mod wallet;

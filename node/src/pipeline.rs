@@ -15,6 +15,7 @@ use crate::{Chain, DbBlockHashes, NodeError, Rejected};
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256};
 use bytom2_evm_adapter::{BlockAttributes, BlockHashes, BlockTx, ExecutedBlock};
+use bytom2_storage::StorageError;
 use bytom2_utxo::{Tip, TipView};
 use std::{sync::Arc, thread::JoinHandle};
 
@@ -96,8 +97,26 @@ impl Pipeline {
     }
 
     /// Waits for the previous block's commit (returning its error, if it failed), then
-    /// starts committing `block` on a thread of its own.
+    /// starts committing `block` on a thread of its own. `block` must be the child of
+    /// the last block handed here (or of the head): the next block executes on top of
+    /// it before the database has checked it.
     pub fn commit(&mut self, mut block: ExecutedBlock) -> Result<(), NodeError> {
+        let (parent_number, parent_hash) = match &self.inflight {
+            Some(f) => (f.header.number, f.hash),
+            None => {
+                let head = self.chain.head();
+                (head.header.number, head.hash)
+            }
+        };
+        if block.header.parent_hash != parent_hash || block.header.number != parent_number + 1 {
+            return Err(StorageError::NotNextBlock {
+                number: block.header.number,
+                parent_hash: block.header.parent_hash,
+                expected_number: parent_number + 1,
+                expected_parent: Some(parent_hash),
+            }
+            .into());
+        }
         self.wait()?;
         let changes = Arc::new(std::mem::take(&mut block.changes));
         let tip = Arc::new(Tip::new(changes.clone(), block.commitment.clone()));
@@ -124,10 +143,18 @@ impl Pipeline {
     pub fn wait(&mut self) -> Result<(), NodeError> {
         match self.inflight.take() {
             None => Ok(()),
-            Some(f) => f.commit.join().unwrap_or_else(|_| {
+            Some(f) => f.commit.join().unwrap_or_else(|panic| {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
                 Err(NodeError::Io {
                     path: self.chain.db().path().to_path_buf(),
-                    message: "the commit thread panicked".into(),
+                    message: format!(
+                        "the commit thread of block {} panicked: {why}",
+                        f.header.number
+                    ),
                 })
             }),
         }

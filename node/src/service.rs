@@ -595,7 +595,8 @@ impl EthBackend for Node {
 }
 
 /// A stored transaction: an Ethereum one keeps the stored sender (no recovery); a native
-/// one is recovered (its signers are shown).
+/// one with one signature takes the stored sender as its signer, one with several is
+/// recovered (its signers are shown).
 fn decode_stored(bytes: &[u8], sender: Address) -> Result<BlockTx, String> {
     use alloy_eips::eip2718::Decodable2718;
     if bytes.first() == Some(&bytom2_utxo::native::NATIVE_TX_TYPE) {

@@ -225,7 +225,9 @@ pub fn native_transfer(
     let fee = U256::from(base_fee.max(1_000_000_000)) * U256::from(gas) * U256::from(2);
     let spent: U256 = outputs.iter().map(|(_, a)| *a).sum();
     let total: U256 = inputs.iter().map(|(_, a)| *a).sum();
-    tx.outputs.last_mut().expect("change").amount = total - spent - fee;
+    tx.outputs.last_mut().expect("change").amount = total
+        .checked_sub(spent + fee)
+        .expect("the inputs cover the outputs and the fee");
     let raw = sign(&mut tx);
     RecoveredNative::decode(&raw).expect("a valid transaction")
 }

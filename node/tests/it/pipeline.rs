@@ -86,3 +86,26 @@ fn pipelined_blocks_equal_blocks_built_one_commit_apart() {
         assert_eq!(coins(&sa, k.address()), coins(&sb, k.address()));
     }
 }
+
+/// A block that is not the child of the block being committed is refused before the
+/// next block could build on it.
+#[test]
+fn a_block_off_the_tip_is_refused() {
+    let w = workload();
+    let dir = tempfile::tempdir().unwrap();
+    let mut pipeline = Pipeline::new(Chain::open(dir.path(), w.spec.clone()).unwrap());
+    let t = pipeline.chain().head().header.timestamp;
+    let empty: Vec<BlockTx> = Vec::new();
+    let (one, _) = pipeline
+        .execute(pipeline.next_attributes(t + 1, BENEFICIARY), empty.clone())
+        .unwrap();
+    // Another child of genesis, executed before block 1 is handed over.
+    let (other, _) = pipeline
+        .execute(pipeline.next_attributes(t + 2, BENEFICIARY), empty)
+        .unwrap();
+    pipeline.commit(one).unwrap();
+    let err = pipeline.commit(other).unwrap_err();
+    assert!(err.to_string().contains("block 1"), "{err}");
+    pipeline.wait().unwrap();
+    assert_eq!(pipeline.chain().head().header.number, 1);
+}

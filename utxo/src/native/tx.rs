@@ -290,6 +290,12 @@ impl RecoveredNative {
     /// built. A transaction with one signature is not recovered again (a block of
     /// 10,000 native transfers would cost 10,000 recoveries each time it is read); one
     /// with several signatures recovers them all.
+    ///
+    /// # Trust
+    ///
+    /// The signer of a one-signature transaction is taken on trust, not verified: only
+    /// for blocks this node executed and stored itself, never for transactions or blocks
+    /// from the network, which go through [`RecoveredNative::decode`].
     pub fn decode_stored(bytes: &[u8], first_signer: Address) -> Result<Self, NativeTxError> {
         let tx = NativeTx::decode_2718(bytes)?;
         let hash = keccak256(bytes);

@@ -2,6 +2,7 @@
 //! `BTreeMap` model, and the incrementally maintained commitment equals one computed
 //! from scratch.
 
+use crate::keys::{asset, owner};
 use alloy_primitives::{Address, B256, U256};
 use bytom2_utxo::{
     Account, AssetId, Coin, CoinOrigin, LtHash, MemoryState, OutPoint, Output, StateCache,
@@ -64,18 +65,6 @@ struct Model {
     storage: BTreeMap<(Address, U256), U256>,
     accounts: BTreeMap<Address, Account>,
     burned: U256,
-}
-
-fn asset(i: u8) -> AssetId {
-    if i == 0 {
-        AssetId::BTM
-    } else {
-        AssetId(B256::repeat_byte(i))
-    }
-}
-
-fn owner(i: u8) -> Address {
-    Address::with_last_byte(i + 1)
 }
 
 fn check(view: &dyn ViewWriter, model: &Model) {

@@ -45,7 +45,7 @@ pub enum StorageError {
     /// The data directory was written by an older release whose schema this one no longer
     /// reads (there is no migration).
     #[error(
-        "database schema version {found} is older than the supported version {supported} (no migration)"
+        "database schema version {found} is older than the supported version {supported} (no migration: start with a new data directory)"
     )]
     OlderSchema {
         /// Schema version found on disk.

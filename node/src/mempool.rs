@@ -485,22 +485,23 @@ impl Mempool {
     }
 
     /// After a block: drops transactions whose nonce is below their sender's state nonce
-    /// (included or replaced on chain), native transactions whose inputs are no longer
-    /// unspent (included, or spent by another), and evicts `invalid` ones.
+    /// (included or replaced on chain), native transactions that spend one of the outputs
+    /// the block spent (`spent`: included, or spent by another), and evicts `invalid`
+    /// ones. The block's spends are looked up in the pool's index, so the cost does not
+    /// grow with the number of pooled native transactions (reading every pooled input
+    /// from the state held the pool lock for a read per transaction).
     pub fn prune(
         &mut self,
         state_nonce: impl Fn(Address) -> u64,
-        unspent: impl Fn(&OutPoint) -> bool,
+        spent: impl IntoIterator<Item = OutPoint>,
         invalid: &[B256],
     ) {
         for hash in invalid {
             self.remove(hash);
         }
-        let gone: Vec<B256> = self
-            .native
-            .iter()
-            .filter(|(_, p)| p.spent.iter().any(|(op, _)| !unspent(op)))
-            .map(|(h, _)| *h)
+        let gone: Vec<B256> = spent
+            .into_iter()
+            .filter_map(|op| self.spent_by.get(&op).copied())
             .collect();
         for hash in gone {
             self.remove_native(&hash);
@@ -660,7 +661,7 @@ mod tests {
         );
         // a's transaction was mined (state nonce 1), b's turned invalid.
         let a_addr = a.address();
-        pool.prune(|s| if s == a_addr { 1 } else { 0 }, |_| true, &[tb.hash]);
+        pool.prune(|s| if s == a_addr { 1 } else { 0 }, [], &[tb.hash]);
         assert!(pool.is_empty());
     }
 
@@ -742,8 +743,37 @@ mod tests {
         assert!(err.contains(&eth.hash.to_string()), "{err}");
         // Both kinds come out of `best`, and pruning drops spent inputs.
         assert_eq!(pool.best(10, |_| 0).len(), 2);
-        pool.prune(|_| 0, |o| *o != op, &[]);
+        pool.prune(|_| 0, [op], &[]);
         assert_eq!(pool.native_len(), 0);
         assert!(!pool.contains(&t1.hash));
+    }
+
+    /// Pruning after a block drops exactly the pooled native transactions that spend an
+    /// output the block spent, and frees those outputs for new spends.
+    #[test]
+    fn prune_drops_the_native_transactions_whose_inputs_a_block_spent() {
+        let mut pool = Mempool::new(PoolConfig::default());
+        let balance = |_: Address| U256::from(10u128.pow(20));
+        let ops: Vec<OutPoint> = (0..3)
+            .map(|i| OutPoint::new(B256::repeat_byte(9), i))
+            .collect();
+        let txs: Vec<RecoveredNative> = ops
+            .iter()
+            .enumerate()
+            .map(|(i, op)| {
+                let (t, s) = native(&key(u8::try_from(i).unwrap() + 1), *op, 10u64.pow(18));
+                pool.add_native(t.clone(), s, balance).unwrap();
+                t
+            })
+            .collect();
+        // The block included the first and spent the second's input otherwise; an
+        // output no pooled transaction spends changes nothing.
+        let other = OutPoint::new(B256::repeat_byte(8), 0);
+        pool.prune(|_| 0, [ops[0], ops[1], other], &[]);
+        assert_eq!(pool.native_len(), 1);
+        assert!(!pool.contains(&txs[0].hash) && !pool.contains(&txs[1].hash));
+        assert!(pool.contains(&txs[2].hash));
+        let (again, s) = native(&key(2), ops[1], 10u64.pow(18) + 7);
+        pool.add_native(again, s, balance).unwrap();
     }
 }

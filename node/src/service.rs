@@ -254,11 +254,17 @@ impl Node {
             })
             .collect();
         let state = self.chain.latest()?;
-        self.pool.lock().prune(
-            |a| Self::state_nonce(&state, a),
-            |op| state.coin(op).ok().flatten().is_some(),
-            &invalid,
-        );
+        // Outputs the block spent (its native transactions' inputs and the settlement's
+        // spends); pooled transactions spending them are gone.
+        let spent = block
+            .changes
+            .coins
+            .iter()
+            .filter(|c| c.old.is_some() && c.new.is_none())
+            .map(|c| c.key);
+        self.pool
+            .lock()
+            .prune(|a| Self::state_nonce(&state, a), spent, &invalid);
         let number = block.header.number;
         let _ = self.blocks.send(number);
         Ok(number)

@@ -17,7 +17,7 @@
 
 use crate::{
     Account, AssetId, Change, Coin, CoinOrigin, LtHash, OutPoint, StateChanges, StateError,
-    StateResult, StateView, StateWriter, Supply,
+    StateResult, StateView, StateWriter, Supply, view::overlay_coins,
 };
 use alloy_primitives::{
     Address, B256, Bytes, U256,
@@ -339,32 +339,23 @@ impl<V: StateView> StateView for StateCache<V> {
         asset: AssetId,
         f: &mut dyn FnMut(&OutPoint, &Coin) -> bool,
     ) -> StateResult<()> {
-        let mut go_on = true;
-        self.base.for_each_coin(owner, asset, &mut |op, coin| {
-            if self.spent_base.contains(op) {
-                return true;
-            }
-            go_on = f(op, coin);
-            go_on
-        })?;
-        if !go_on {
-            return Ok(());
-        }
         let lo = (owner, asset, CoinOrigin::default(), OutPoint::default());
-        for (o, a, _, op) in self.added.range(lo..) {
-            if *o != owner || *a != asset {
-                break;
-            }
-            let coin = self
-                .coins
-                .get(op)
-                .and_then(|e| e.new)
-                .expect("added coins have entries");
-            if !f(op, &coin) {
-                break;
-            }
-        }
-        Ok(())
+        let added = self
+            .added
+            .range(lo..)
+            .take_while(|(o, a, _, _)| *o == owner && *a == asset)
+            .map(|(_, _, _, op)| {
+                let coin = self.coins.get(op).and_then(|e| e.new);
+                (op, coin.expect("added coins have entries"))
+            });
+        overlay_coins(
+            &self.base,
+            owner,
+            asset,
+            |op| self.spent_base.contains(op),
+            added,
+            f,
+        )
     }
 
     fn balance(&self, owner: Address, asset: AssetId) -> StateResult<U256> {

@@ -8,7 +8,7 @@
 
 use crate::{
     AssetId, Change, Coin, CoinOrigin, LtHash, OutPoint, StateChanges, StateResult, StateView,
-    Supply,
+    Supply, view::overlay_coins,
 };
 use alloy_primitives::{Address, B256, Bytes, U256, map::HashMap};
 use std::sync::Arc;
@@ -108,28 +108,18 @@ impl<V: StateView> StateView for TipView<V> {
         };
         // Outputs older than the tip block, unless it spent them; the ones it created
         // (which a base at the tip also lists) come after, being the newest.
-        let mut go_on = true;
-        self.base.for_each_coin(owner, asset, &mut |op, coin| {
-            if tip.coin(op).is_some() {
-                return true;
-            }
-            go_on = f(op, coin);
-            go_on
-        })?;
-        if !go_on {
-            return Ok(());
-        }
-        for (_, op) in tip.created.get(&(owner, asset)).into_iter().flatten() {
-            let coin = tip
-                .coin(op)
-                .copied()
-                .flatten()
-                .expect("created outputs are in the changes");
-            if !f(op, &coin) {
-                break;
-            }
-        }
-        Ok(())
+        let created = tip.created.get(&(owner, asset)).into_iter().flatten();
+        overlay_coins(
+            &self.base,
+            owner,
+            asset,
+            |op| tip.coin(op).is_some(),
+            created.map(|(_, op)| {
+                let coin = tip.coin(op).copied().flatten();
+                (op, coin.expect("created outputs are in the changes"))
+            }),
+            f,
+        )
     }
 
     fn balance(&self, owner: Address, asset: AssetId) -> StateResult<U256> {

@@ -86,3 +86,34 @@ impl<T: StateWriter + ?Sized> StateWriter for &mut T {
         (**self).write_changes(changes)
     }
 }
+
+/// [`StateView::for_each_coin`] of an overlay: `base`'s outputs of `owner` in `asset`
+/// except those `hidden` (spent or replaced by the overlay), then the overlay's own
+/// unspent outputs, `added`, which are newer than any of the base's. Stops when `f`
+/// returns `false`.
+pub(crate) fn overlay_coins<'a>(
+    base: &dyn StateView,
+    owner: Address,
+    asset: AssetId,
+    hidden: impl Fn(&OutPoint) -> bool,
+    added: impl IntoIterator<Item = (&'a OutPoint, Coin)>,
+    f: &mut dyn FnMut(&OutPoint, &Coin) -> bool,
+) -> StateResult<()> {
+    let mut go_on = true;
+    base.for_each_coin(owner, asset, &mut |op, coin| {
+        if hidden(op) {
+            return true;
+        }
+        go_on = f(op, coin);
+        go_on
+    })?;
+    if !go_on {
+        return Ok(());
+    }
+    for (op, coin) in added {
+        if !f(op, &coin) {
+            break;
+        }
+    }
+    Ok(())
+}

@@ -8,7 +8,9 @@
 //! - [`Mempool`]: per-sender nonce-ordered pool with geth's admission errors;
 //! - [`Node`]: chain + mempool + block producer (automine or interval), the
 //!   `EthBackend` the RPC server reads through;
-//! - [`workload`]: deterministic signed workloads for tests and benchmarks.
+//! - [`workload`]: deterministic signed workloads for tests and benchmarks;
+//! - the process's global allocator (jemalloc), for the binary and everything else that
+//!   links this crate (tests, examples, benches, where raw revm gets it too).
 //!
 //! # Status
 //! ALPHA.
@@ -49,6 +51,11 @@ pub use error::NodeError;
 pub use mempool::{AdmissionContext, Mempool, PoolConfig};
 pub use pipeline::Pipeline;
 pub use service::{Mining, Node, NodeConfig};
+
+/// jemalloc instead of glibc malloc, as reth does: RPC handling and block execution make
+/// many small, short-lived allocations across threads (see docs/performance.md).
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 // Dependencies of the `bytom2` binary only.
 use anyhow as _;

@@ -37,6 +37,10 @@ struct Args {
     /// Distinct senders.
     #[arg(long, default_value_t = 200)]
     senders: usize,
+    /// Transactions of each steady-state run (single requests, BTM then ERC-20, one run
+    /// each on a fresh node); 0 skips the phase.
+    #[arg(long, default_value_t = 100_000)]
+    steady_txs: usize,
     /// Requests in flight while submitting.
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
@@ -109,6 +113,7 @@ fn main() -> anyhow::Result<()> {
         chain_id: spec.chain_id,
         keys,
         txs: args.txs,
+        steady_txs: args.steady_txs,
         concurrency: args.concurrency,
         gas_limit: args.gas_limit,
         read_seconds: args.read_seconds,

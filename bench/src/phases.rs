@@ -28,6 +28,8 @@ pub(crate) struct Ctx {
     pub(crate) chain_id: u64,
     pub(crate) keys: Vec<PrivateKeySigner>,
     pub(crate) txs: usize,
+    /// Transactions of each steady-state run (0: no steady-state phase).
+    pub(crate) steady_txs: usize,
     pub(crate) concurrency: usize,
     pub(crate) gas_limit: u64,
     pub(crate) read_seconds: u64,
@@ -75,6 +77,9 @@ pub(crate) struct NodeResults {
     pub(crate) reads: Vec<(&'static str, f64)>,
     pub(crate) peak_rss_mib: f64,
     pub(crate) data_mib: Option<f64>,
+    /// Steady state: one long run of single-request BTM transfers, then ERC-20 transfers,
+    /// on a fresh node (`None` when `--steady-txs 0`).
+    pub(crate) steady: Option<(Throughput, Throughput)>,
     /// bytom2 only: native vs Ethereum transfers (or why the phase failed).
     pub(crate) native: Option<Result<NativeVsEth, String>>,
 }
@@ -232,7 +237,7 @@ async fn throughput(
 ) -> anyhow::Result<Throughput> {
     let mut all = Vec::with_capacity(runs);
     for _ in 0..runs.max(1) {
-        all.push(throughput_once(ctx, client, url, chain_id, kind, batch, false).await?);
+        all.push(throughput_once(ctx, client, url, chain_id, kind, batch, ctx.txs, false).await?);
     }
     let mined_runs: Vec<f64> = all.iter().map(Throughput::mined_tps).collect();
     let errors = all.iter().map(|t| t.errors).sum();
@@ -244,7 +249,9 @@ async fn throughput(
     Ok(median)
 }
 
-/// One timed run. With `align`, the submission starts right after a new block is in.
+/// One timed run of `txs` transactions. With `align`, the submission starts right after
+/// a new block is in.
+#[allow(clippy::too_many_arguments)]
 async fn throughput_once(
     ctx: &Ctx,
     client: &HttpClient,
@@ -252,11 +259,12 @@ async fn throughput_once(
     chain_id: u64,
     kind: Kind,
     batch: Option<usize>,
+    txs: usize,
     align: bool,
 ) -> anyhow::Result<Throughput> {
     let addrs: Vec<Address> = ctx.keys.iter().map(|k| k.address()).collect();
     let start = load::nonces(client, &addrs, "pending").await?;
-    let per_sender = ctx.txs / ctx.keys.len();
+    let per_sender = txs / ctx.keys.len();
     let (raws, sign_rate) = load::presign(&ctx.keys, &start, per_sender, kind, chain_id);
     let targets: Vec<u64> = start.iter().map(|n| n + per_sender as u64).collect();
     let bodies = wire::Bodies::send_raw(&raws, batch);
@@ -501,7 +509,18 @@ async fn run_node(ctx: &Ctx, which: Which) -> anyhow::Result<NodeResults> {
     }
     // Run 2: automine, read path over 1,000 blocks.
     r.reads = read_phase(ctx, which).await?.1;
-    // Run 3 (bytom2 only): native vs Ethereum transfers.
+    // Run 3: interval mining again, long single-request runs on a fresh node.
+    if ctx.steady_txs > 0 {
+        let steady = steady_phase(ctx, which).await?;
+        eprintln!(
+            "[{}] steady state: BTM {:.0}, ERC-20 {:.0} tx/s mined",
+            r.name,
+            steady.0.mined_tps(),
+            steady.1.mined_tps()
+        );
+        r.steady = Some(steady);
+    }
+    // Run 4 (bytom2 only): native vs Ethereum transfers.
     if which == Which::Bytom2 {
         r.native = Some(native_vs_eth(ctx).await.map_err(|e| {
             eprintln!("[bytom2] native vs Ethereum phase failed: {e:#}");
@@ -647,7 +666,7 @@ pub(crate) async fn native_vs_eth(ctx: &Ctx) -> anyhow::Result<NativeVsEth> {
         let client = load::client(&node.url)?;
         // Every run of this phase starts right after a block is in, so that no kind is
         // favoured by where in the 1-second block interval its submissions end.
-        let eth = throughput_once(ctx, &client, &node.url, ctx.chain_id, Kind::Native, None, true)
+        let eth = throughput_once(ctx, &client, &node.url, ctx.chain_id, Kind::Native, None, ctx.txs, true)
             .await?;
         eprintln!("[bytom2] Ethereum transfers: {:.0} tx/s mined", eth.mined_tps());
         let (native, native_gas, native_bytes, setup_s, setup_txs, native_per_block) =
@@ -657,7 +676,7 @@ pub(crate) async fn native_vs_eth(ctx: &Ctx) -> anyhow::Result<NativeVsEth> {
             native.mined_tps()
         );
         let eth_after =
-            throughput_once(ctx, &client, &node.url, ctx.chain_id, Kind::Native, None, true)
+            throughput_once(ctx, &client, &node.url, ctx.chain_id, Kind::Native, None, ctx.txs, true)
                 .await?;
         eprintln!(
             "[bytom2] Ethereum transfers again: {:.0} tx/s mined",
@@ -677,6 +696,47 @@ pub(crate) async fn native_vs_eth(ctx: &Ctx) -> anyhow::Result<NativeVsEth> {
     .await;
     node.stop();
     result
+}
+
+/// Steady-state throughput on a fresh node with 1-second blocks: `ctx.steady_txs`
+/// single-request BTM transfers, then as many ERC-20 transfers, one run each. With
+/// 20,000 transactions a run lasts a few block times, so where it ends in the block
+/// interval moves the mined rate by a large step; a run many block times long shows the
+/// rate the node keeps up.
+async fn steady_phase(ctx: &Ctx, which: Which) -> anyhow::Result<(Throughput, Throughput)> {
+    let (node, _) = start(ctx, which, Some(1.0), "steady")?;
+    let run = async {
+        let id = chain_id(ctx, which);
+        let client = load::client(&node.url)?;
+        let token = setup_token(ctx, &client, id, true).await?;
+        let url = &node.url;
+        let btm = throughput_once(
+            ctx,
+            &client,
+            url,
+            id,
+            Kind::Native,
+            None,
+            ctx.steady_txs,
+            false,
+        )
+        .await?;
+        let erc20 = throughput_once(
+            ctx,
+            &client,
+            url,
+            id,
+            Kind::Erc20(token),
+            None,
+            ctx.steady_txs,
+            false,
+        )
+        .await?;
+        anyhow::Ok((btm, erc20))
+    }
+    .await;
+    node.stop();
+    run
 }
 
 /// The read path on a fresh automining node of its own; with the node's name.

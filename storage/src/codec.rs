@@ -20,6 +20,7 @@
 //! | `TxLookup` | tx hash(32) | number(8) index(4) |
 //! | `Meta` | `"schema_version"` | u32(4) |
 //! | `Meta` | `"head"` | number(8) hash(32) |
+//! | `Meta` | `"tx_lookup_head"` | number(8): `TxLookup` holds the transactions of every block up to it |
 //! | `Meta` | `"commitment"` | the 2048 [`LtHash`](bytom2_utxo::LtHash) lane bytes of the state at head |
 //!
 //! A history entry `key | b` holds the value `key` had *before* block `b` changed it. The
@@ -57,6 +58,8 @@ pub(crate) const HISTORY_PRESENT: u8 = 0x01;
 pub(crate) const META_SCHEMA_VERSION: &[u8] = b"schema_version";
 /// Meta key of the head.
 pub(crate) const META_HEAD: &[u8] = b"head";
+/// Meta key of the last block whose transactions are in `TxLookup`.
+pub(crate) const META_TX_LOOKUP_HEAD: &[u8] = b"tx_lookup_head";
 /// Meta key of the state commitment at head.
 pub(crate) const META_COMMITMENT: &[u8] = b"commitment";
 

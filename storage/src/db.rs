@@ -4,13 +4,15 @@ use crate::{
     StorageError, StorageResult, StoredReceipt, StoredSettlement, Table,
     block::{decode_body, decode_header, decode_receipts},
     codec::{
-        META_HEAD, META_SCHEMA_VERSION, decode_head, decode_number, decode_schema_version,
-        decode_tx_location,
+        META_HEAD, META_SCHEMA_VERSION, META_TX_LOOKUP_HEAD, decode_head, decode_number,
+        decode_schema_version, decode_tx_location,
     },
+    lookup::RecentLookups,
     tables::Tables,
 };
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, U256};
+use parking_lot::RwLock;
 use signet_libmdbx::{
     DatabaseFlags, Environment, EnvironmentFlags, Geometry, MdbxError, Mode, Ro, SyncMode,
     TransactionKind, TxUnsync, WriteFlags, tx::Tx,
@@ -26,7 +28,9 @@ use std::{
 /// Schema version this release reads and writes (stored in `Meta` under
 /// `"schema_version"`). 2: the stored state commitment expands its terms with ChaCha20
 /// (1 used the BLAKE3 XOF, so a schema-1 commitment cannot be carried forward).
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: `TxLookup` is written in batches and `Meta` `"tx_lookup_head"` says how far (a
+/// schema-2 binary would miss the lookups of the latest blocks).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Name of the advisory lock file in the data directory.
 pub const LOCK_FILE: &str = "LOCK";
@@ -44,6 +48,11 @@ pub struct DatabaseConfig {
     pub durable: bool,
     /// Maximum number of concurrent read transactions (views).
     pub max_readers: u64,
+    /// Transaction lookups are written to `TxLookup` in the commit that brings the
+    /// lookups held in memory to this many transactions (module `lookup`).
+    pub lookup_batch_txs: usize,
+    /// … or that is this many blocks after the last one written.
+    pub lookup_batch_blocks: u64,
 }
 
 impl Default for DatabaseConfig {
@@ -53,6 +62,8 @@ impl Default for DatabaseConfig {
             growth_step: 128 << 20,
             durable: true,
             max_readers: 4096,
+            lookup_batch_txs: 65_536,
+            lookup_batch_blocks: 1_024,
         }
     }
 }
@@ -63,6 +74,10 @@ impl Default for DatabaseConfig {
 pub(crate) struct Inner {
     pub(crate) env: Environment,
     pub(crate) tables: Tables,
+    /// Transaction lookups not yet in `TxLookup`.
+    pub(crate) lookups: RwLock<RecentLookups>,
+    /// [`DatabaseConfig::lookup_batch_txs`] and [`DatabaseConfig::lookup_batch_blocks`].
+    pub(crate) lookup_batch: (usize, u64),
     path: PathBuf,
     _lock: File,
 }
@@ -153,11 +168,19 @@ impl Database {
             });
         let env = builder.open(path).map_err(|e| open_error(path, e))?;
         let tables = init_tables(&env, path)?;
-        tracing::debug!(target: "storage", path = %path.display(), "opened database");
+        let lookups = recent_lookups(&env, &tables)?;
+        tracing::debug!(
+            target: "storage",
+            path = %path.display(),
+            recent_lookups = lookups.len(),
+            "opened database"
+        );
         Ok(Self {
             inner: Arc::new(Inner {
                 env,
                 tables,
+                lookups: RwLock::new(lookups),
+                lookup_batch: (config.lookup_batch_txs, config.lookup_batch_blocks),
                 path: path.to_path_buf(),
                 _lock: lock,
             }),
@@ -237,7 +260,22 @@ impl Database {
 
     /// Where transaction `hash` is: `(block number, index in the block)`.
     pub fn tx_location(&self, hash: B256) -> StorageResult<Option<(u64, u32)>> {
-        self.read(|txn, t| get(txn, t, Table::TxLookup, hash.as_slice(), decode_tx_location))
+        // The recent lookups are locked before the read transaction opens: the writer
+        // drops lookups only after the commit that wrote them to the table, so if they
+        // are gone, this snapshot has them (module `lookup`).
+        let recent = self.inner.lookups.read();
+        self.read(|txn, t| {
+            if let Some(found) = get(txn, t, Table::TxLookup, hash.as_slice(), decode_tx_location)?
+            {
+                return Ok(Some(found));
+            }
+            // Lookups of a block being committed are held before its commit: only those
+            // of blocks this snapshot has count.
+            let head = read_head(txn, t)?.map(|(n, _)| n);
+            Ok(recent
+                .get(&hash)
+                .filter(|(number, _)| head.is_some_and(|h| *number <= h)))
+        })
     }
 
     /// Runs `f` in a fresh read-only transaction.
@@ -271,6 +309,37 @@ pub(crate) fn read_head<K: TransactionKind>(
     tables: &Tables,
 ) -> StorageResult<Option<(u64, B256)>> {
     get(txn, tables, Table::Meta, META_HEAD, decode_head)
+}
+
+/// The transaction lookups of the blocks after `Meta` `"tx_lookup_head"`, rebuilt from
+/// their bodies (a transaction's hash is the keccak of its stored envelope).
+fn recent_lookups(env: &Environment, tables: &Tables) -> StorageResult<RecentLookups> {
+    let txn = env.begin_ro_unsync()?;
+    let Some((head, _)) = read_head(&txn, tables)? else {
+        return Ok(RecentLookups::new(None));
+    };
+    let written = get(
+        &txn,
+        tables,
+        Table::Meta,
+        META_TX_LOOKUP_HEAD,
+        decode_number,
+    )?
+    .unwrap_or(head);
+    let mut recent = RecentLookups::new(Some(written));
+    for number in written.saturating_add(1)..=head {
+        let (raw, _) = get(
+            &txn,
+            tables,
+            Table::Bodies,
+            &number.to_be_bytes(),
+            decode_body,
+        )?
+        .ok_or_else(|| StorageError::Inconsistent(format!("body {number} is missing")))?;
+        let hashes: Vec<B256> = raw.iter().map(alloy_primitives::keccak256).collect();
+        recent.add_block(number, &hashes);
+    }
+    Ok(recent)
 }
 
 /// Maps an error of `mdbx_env_open`: damaged files become [`StorageError::Corrupt`].

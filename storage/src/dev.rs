@@ -18,8 +18,8 @@ use crate::{
     Database, StorageError, StorageResult, Table,
     block::{decode_body, decode_header},
     codec::{
-        META_COMMITMENT, META_HEAD, decode_account, decode_coin, decode_history_value,
-        decode_outpoint, decode_supply, decode_u256, encode_head,
+        META_COMMITMENT, META_HEAD, META_TX_LOOKUP_HEAD, decode_account, decode_coin,
+        decode_history_value, decode_outpoint, decode_supply, decode_u256, encode_head,
     },
     db::{get, read_head},
     tables::Tables,
@@ -142,7 +142,24 @@ impl Database {
             encode_head(keep, &header.hash_slow()),
             WriteFlags::empty(),
         )?;
+        // The removed blocks' lookups were deleted from the table above (those written);
+        // the lookup head cannot stay above the new head.
+        let written = self.inner.lookups.read().written;
+        if written.is_some_and(|w| w > keep) {
+            txn.put(
+                tables.get(Table::Meta),
+                META_TX_LOOKUP_HEAD,
+                keep.to_be_bytes(),
+                WriteFlags::empty(),
+            )?;
+        }
         txn.commit()?;
+        let mut lookups = self.inner.lookups.write();
+        lookups.remove_above(keep);
+        if written.is_some_and(|w| w > keep) {
+            lookups.written = Some(keep);
+        }
+        drop(lookups);
         tracing::debug!(target: "storage", from = head, to = keep, changes = changes.len(), "unwound blocks");
         Ok(changes)
     }

@@ -5,9 +5,10 @@
 //!   the [`Table`]s.
 //! - [`Database::commit_block`] writes a [`BlockToCommit`] — the block's state changes
 //!   (outputs and their per-owner index, balances, EVM accounts, storage, supply, code),
-//!   their change sets, header, body, receipts, transaction lookups, the new head and
-//!   the state commitment — in one write transaction: a process killed at any instant
-//!   restarts at the last committed block.
+//!   their change sets, header, body, receipts, the new head and the state commitment —
+//!   in one write transaction: a process killed at any instant restarts at the last
+//!   committed block. Transaction lookups are written in batches of blocks (module
+//!   `lookup`); those of the latest blocks are rebuilt from their bodies on open.
 //! - [`Database::latest`] and [`Database::state_at`] are read-only snapshots
 //!   implementing [`bytom2_utxo::StateView`]; the state of an earlier block is read
 //!   through change sets (see the `codec` module docs and [`Table`]).
@@ -76,6 +77,7 @@ mod codec;
 mod db;
 mod dev;
 mod error;
+mod lookup;
 mod state;
 mod tables;
 mod write;

@@ -4,13 +4,14 @@ use crate::{
     BlockToCommit, Database, StorageError, StorageResult, Table,
     block::{encode_body, encode_header, encode_receipts},
     codec::{
-        META_COMMITMENT, META_HEAD, balance_key, encode_account, encode_coin, encode_head,
-        encode_supply, encode_tx_location, encode_u256, history_key, history_value, outpoint_key,
-        owner_coin_key, storage_key,
+        META_COMMITMENT, META_HEAD, META_TX_LOOKUP_HEAD, balance_key, encode_account, encode_coin,
+        encode_head, encode_supply, encode_tx_location, encode_u256, history_key, history_value,
+        outpoint_key, owner_coin_key, storage_key,
     },
     db::read_head,
     tables::Tables,
 };
+use alloy_primitives::B256;
 use bytom2_utxo::StateChanges;
 use signet_libmdbx::{MdbxError, Rw, TxUnsync, WriteFlags};
 
@@ -20,8 +21,9 @@ impl Database {
     /// Writes block `block` in one MDBX write transaction: its state changes (outputs and
     /// their owner index, balances, accounts, storage, supply, code), the change-set
     /// (history) entries of block `header.number`, the header, hash → number, body,
-    /// receipts, transaction lookups, and the new head and commitment. Either all of it
-    /// is committed or none.
+    /// receipts, and the new head and commitment. Either all of it is committed or none.
+    /// The block's transaction lookups are held in memory and written to the table with
+    /// those of the blocks before it once they make a batch (module `lookup`).
     ///
     /// Fails with [`StorageError::NotNextBlock`] unless `header.number` is `head + 1`
     /// and `header.parent_hash` the head's hash (or, on an empty database, the number is
@@ -58,20 +60,50 @@ impl Database {
         w.write_state(block.changes)?;
         w.write_block(block)?;
 
-        let meta = tables.get(Table::Meta);
-        txn.put(
-            meta,
-            META_HEAD,
-            encode_head(number, &block.hash),
-            WriteFlags::empty(),
-        )?;
-        txn.put(
-            meta,
-            META_COMMITMENT,
-            block.commitment.to_bytes(),
-            WriteFlags::empty(),
-        )?;
-        txn.commit()?;
+        // Transaction lookups: held in memory from before this commit (readers only see
+        // those of blocks their snapshot has), written to the table in batches.
+        let (batch_txs, batch_blocks) = self.inner.lookup_batch;
+        let write_lookups = {
+            let mut recent = self.inner.lookups.write();
+            let write = recent.should_write(number, block.tx_hashes.len(), batch_txs, batch_blocks);
+            recent.add_block(number, block.tx_hashes);
+            write
+        };
+        let written = if write_lookups {
+            let sorted = self.inner.lookups.read().sorted_up_to(number);
+            w.write_lookups(&sorted).map(|()| Some(number))
+        } else {
+            Ok(None)
+        };
+        let result = written.and_then(|written| {
+            let meta = tables.get(Table::Meta);
+            txn.put(
+                meta,
+                META_HEAD,
+                encode_head(number, &block.hash),
+                WriteFlags::empty(),
+            )?;
+            txn.put(
+                meta,
+                META_COMMITMENT,
+                block.commitment.to_bytes(),
+                WriteFlags::empty(),
+            )?;
+            txn.commit()?;
+            Ok(written)
+        });
+        match result {
+            Ok(Some(written)) => self.inner.lookups.write().written_up_to(written),
+            Ok(None) => {}
+            Err(e) => {
+                self.inner
+                    .lookups
+                    .write()
+                    .remove_above(number.saturating_sub(1));
+                return Err(e);
+            }
+        }
+
         tracing::debug!(
             target: "storage",
             number,
@@ -284,16 +316,23 @@ impl<'a> Writer<'a> {
             self.put(Table::Settlements, &number, &buf)?;
         }
         self.value = buf;
-        let lookup = self.tables.get(Table::TxLookup);
-        // Hashes are random: inserting them in key order visits each B-tree page once.
-        let mut sorted: Vec<(usize, &alloy_primitives::B256)> =
-            block.tx_hashes.iter().enumerate().collect();
-        sorted.sort_unstable_by_key(|(_, h)| **h);
-        for (index, hash) in sorted {
-            let index = u32::try_from(index).expect("checked in BlockToCommit::check");
-            let location = encode_tx_location(self.number, index);
-            self.txn.put(lookup, hash, location, WriteFlags::empty())?;
+        Ok(())
+    }
+
+    /// Writes `lookups` (sorted by hash: random keys inserted in key order visit each
+    /// page of the table once) to `TxLookup`, and `Meta` `"tx_lookup_head"`.
+    fn write_lookups(&mut self, lookups: &[(B256, (u64, u32))]) -> StorageResult<()> {
+        let table = self.tables.get(Table::TxLookup);
+        for (hash, (number, index)) in lookups {
+            let location = encode_tx_location(*number, *index);
+            self.txn.put(table, hash, location, WriteFlags::empty())?;
         }
+        self.txn.put(
+            self.tables.get(Table::Meta),
+            META_TX_LOOKUP_HEAD,
+            self.number.to_be_bytes(),
+            WriteFlags::empty(),
+        )?;
         Ok(())
     }
 }

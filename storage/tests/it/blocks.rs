@@ -1,6 +1,8 @@
 //! Block commits: block data, head checks, atomicity, persistence.
 
-use crate::util::{build, coin, commit_empty, commit_with, next_header, outpoint, receipt};
+use crate::util::{
+    build, coin, commit_empty, commit_txs, commit_with, next_header, outpoint, receipt,
+};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use bytom2_storage::{BlockToCommit, Database, StorageError};
 use bytom2_utxo::{Account, AssetId, Change, OutPoint, StateChanges, StateView, Supply};
@@ -20,21 +22,9 @@ fn block_data_round_trips() {
     let header = next_header(&db, &commitment);
     let hash = header.hash_slow();
     let txs: Vec<Bytes> = (0..3u8).map(|i| Bytes::from(vec![2, i, i, i])).collect();
-    let tx_hashes: Vec<B256> = txs.iter().map(keccak256).collect();
     let senders: Vec<Address> = (0..3u8).map(Address::repeat_byte).collect();
     let receipts: Vec<_> = (0..3).map(receipt).collect();
-    db.commit_block(&BlockToCommit {
-        header: &header,
-        hash,
-        transactions: &txs,
-        tx_hashes: &tx_hashes,
-        senders: &senders,
-        receipts: &receipts,
-        changes: &changes,
-        commitment: &commitment,
-        settlement: None,
-    })
-    .unwrap();
+    let tx_hashes = commit_txs(&db, &header, &changes, &commitment, &txs, &senders);
 
     assert_eq!(db.head().unwrap(), Some((1, hash)));
     assert_eq!(db.header(1).unwrap(), Some(header.clone()));

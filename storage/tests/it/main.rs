@@ -2,6 +2,7 @@
 
 mod blocks;
 mod history;
+mod lookup;
 mod model;
 mod open;
 mod util;

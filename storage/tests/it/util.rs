@@ -95,3 +95,30 @@ pub(crate) fn receipt(i: u64) -> StoredReceipt {
         native_fee: None,
     }
 }
+
+/// Commits block `header` with `changes`, `commitment` and transactions `txs` sent by
+/// `senders` (receipts from [`receipt`]); returns the transactions' hashes.
+pub(crate) fn commit_txs(
+    db: &Database,
+    header: &Header,
+    changes: &StateChanges,
+    commitment: &LtHash,
+    txs: &[Bytes],
+    senders: &[Address],
+) -> Vec<B256> {
+    let tx_hashes: Vec<B256> = txs.iter().map(keccak256).collect();
+    let receipts: Vec<_> = (0..txs.len() as u64).map(receipt).collect();
+    db.commit_block(&BlockToCommit {
+        header,
+        hash: header.hash_slow(),
+        transactions: txs,
+        tx_hashes: &tx_hashes,
+        senders,
+        receipts: &receipts,
+        changes,
+        commitment,
+        settlement: None,
+    })
+    .unwrap();
+    tx_hashes
+}

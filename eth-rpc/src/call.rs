@@ -7,7 +7,7 @@ use crate::{
     access_list::AccessListInspector,
     ctx::EthCtx,
     error::{RpcResult, internal, reverted, server_error},
-    evm::{CallDb, CallEnv, CallError, Outcome, outcome, prepare, run},
+    evm::{CallDb, CallEnv, CallError, Outcome, outcome, prepare, run, run_bounded},
 };
 use alloy_eips::{BlockId, eip2930::AccessListResult};
 use alloy_primitives::{Address, Bytes, TxKind, U64, U256, map::HashSet};
@@ -33,8 +33,8 @@ const MAX_ACCESS_LIST_ROUNDS: usize = 32;
 #[rpc(server, namespace = "eth")]
 pub(crate) trait EthCallRpc {
     /// `eth_call` with optional state and block overrides.
-    #[method(name = "call", blocking)]
-    fn call(
+    #[method(name = "call")]
+    async fn call(
         &self,
         request: TransactionRequest,
         block: Option<BlockId>,
@@ -60,6 +60,40 @@ pub(crate) trait EthCallRpc {
     ) -> RpcResult<AccessListResult>;
 }
 
+/// Opcodes an `eth_call` may execute on the RPC worker that received it (a view call
+/// such as an ERC-20 `balanceOf` runs a few hundred): handing every call to the blocking
+/// pool cost more CPU in thread switches than the call itself (module docs of
+/// docs/performance.md, "RPC path").
+const INLINE_STEPS: u64 = 100_000;
+
+/// One `eth_call`: `None` when `steps` is given and the call reaches that many opcodes
+/// (its partial run is dropped; nothing is committed either way).
+fn call_once(
+    ctx: &EthCtx,
+    request: &TransactionRequest,
+    block: Option<BlockId>,
+    state_overrides: Option<StateOverride>,
+    block_overrides: Option<BlockOverrides>,
+    steps: Option<u64>,
+) -> Option<RpcResult<Bytes>> {
+    let (mut db, env) = match prepare(ctx, request, block, state_overrides, block_overrides) {
+        Ok(prepared) => prepared,
+        Err(e) => return Some(Err(e)),
+    };
+    let gas = env.tx.gas_limit;
+    let result = match steps {
+        Some(steps) => run_bounded(&mut db, &env, env.tx.clone(), steps)?,
+        None => run(&mut db, &env, env.tx.clone()),
+    };
+    Some(match result {
+        Ok(Outcome::Success { output, .. }) => Ok(output),
+        Ok(Outcome::Revert { output, .. }) => Err(revert_error(&output)),
+        Ok(Outcome::Halt { message, .. }) => Err(server_error(message)),
+        Err(CallError::Invalid(e)) => Err(server_error(format!("err: {e} (supplied gas {gas})"))),
+        Err(CallError::Internal(e)) => Err(internal(e)),
+    })
+}
+
 /// Implementation of [`EthCallRpcServer`].
 #[derive(Debug)]
 pub(crate) struct CallApi {
@@ -73,25 +107,43 @@ impl CallApi {
     }
 }
 
+#[jsonrpsee::core::async_trait]
 impl EthCallRpcServer for CallApi {
-    fn call(
+    async fn call(
         &self,
         request: TransactionRequest,
         block: Option<BlockId>,
         state_overrides: Option<StateOverride>,
         block_overrides: Option<BlockOverrides>,
     ) -> RpcResult<Bytes> {
-        let (mut db, env) = prepare(&self.ctx, &request, block, state_overrides, block_overrides)?;
-        let gas = env.tx.gas_limit;
-        match run(&mut db, &env, env.tx.clone()) {
-            Ok(Outcome::Success { output, .. }) => Ok(output),
-            Ok(Outcome::Revert { output, .. }) => Err(revert_error(&output)),
-            Ok(Outcome::Halt { message, .. }) => Err(server_error(message)),
-            Err(CallError::Invalid(e)) => {
-                Err(server_error(format!("err: {e} (supplied gas {gas})")))
-            }
-            Err(CallError::Internal(e)) => Err(internal(e)),
+        // Most calls are short: they run here, on the worker that read the request, as
+        // long as they stay within INLINE_STEPS opcodes; a longer one starts again on
+        // the blocking pool, where it does not hold up other connections.
+        let inline = call_once(
+            &self.ctx,
+            &request,
+            block,
+            state_overrides.clone(),
+            block_overrides.clone(),
+            Some(INLINE_STEPS),
+        );
+        if let Some(answer) = inline {
+            return answer;
         }
+        let ctx = self.ctx.clone();
+        tokio::task::spawn_blocking(move || {
+            call_once(
+                &ctx,
+                &request,
+                block,
+                state_overrides,
+                block_overrides,
+                None,
+            )
+        })
+        .await
+        .map_err(internal)?
+        .unwrap_or_else(|| Err(internal("eth_call stopped without an answer")))
     }
 
     fn estimate_gas(

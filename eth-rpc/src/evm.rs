@@ -20,6 +20,7 @@ use revm::{
         block::BlobExcessGasAndPrice,
         result::{ExecutionResult, HaltReason, InvalidTransaction, OutOfGasError, ResultAndState},
     },
+    interpreter::{InstructionResult, Interpreter, interpreter::EthInterpreter},
 };
 
 /// The database calls run on: the block's archive state with the request's overrides.
@@ -304,6 +305,53 @@ pub(crate) fn run(db: &mut CallDb, env: &CallEnv, tx: TxEnv) -> Result<Outcome, 
         .with_precompiles(Bytom2Precompiles::default());
     let result = evm.transact_one(tx.clone());
     outcome(result, &tx, env.block.basefee)
+}
+
+/// Runs `tx` like [`run`] while it executes at most `steps` opcodes (over every frame);
+/// `None` once it reaches that many, its result dropped. An answer is the same as
+/// [`run`]'s: counting opcodes does not change the execution.
+pub(crate) fn run_bounded(
+    db: &mut CallDb,
+    env: &CallEnv,
+    tx: TxEnv,
+    steps: u64,
+) -> Option<Result<Outcome, CallError>> {
+    let (result, budget) = inspect(db, env, tx.clone(), StepBudget::new(steps));
+    if budget.exceeded {
+        return None;
+    }
+    Some(match result {
+        Ok(done) => outcome(Ok(done.result), &tx, env.block.basefee),
+        Err(e) => Err(e),
+    })
+}
+
+/// Counts opcodes down from a budget; once it is spent, halts every frame at its next
+/// opcode (a halted frame's caller goes on, so each is halted in turn).
+#[derive(Debug)]
+struct StepBudget {
+    left: u64,
+    exceeded: bool,
+}
+
+impl StepBudget {
+    fn new(steps: u64) -> Self {
+        Self {
+            left: steps,
+            exceeded: false,
+        }
+    }
+}
+
+impl<CTX> Inspector<CTX, EthInterpreter> for StepBudget {
+    fn step(&mut self, interp: &mut Interpreter<EthInterpreter>, _context: &mut CTX) {
+        if self.left == 0 {
+            self.exceeded = true;
+            interp.halt(InstructionResult::OutOfGas);
+        } else {
+            self.left -= 1;
+        }
+    }
 }
 
 /// Runs `tx` once under `inspector` on a fresh EVM over `db` (nothing is committed):

@@ -286,3 +286,40 @@ async fn calls_reach_the_asset_issuance_precompile() {
     let gas = u64::from_str_radix(gas.as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
     assert!(gas > 21_000 && gas < 40_000, "{gas}");
 }
+
+/// Code that adds 1..=n in a loop (11 opcodes a round) and returns the sum.
+fn summing_loop(n: u32) -> String {
+    let n = n.to_be_bytes();
+    format!(
+        "0x62{:02x}{:02x}{:02x}60005b8101906001900390816006576000526020 6000f3",
+        n[1], n[2], n[3]
+    )
+    .replace(' ', "")
+}
+
+#[tokio::test]
+async fn long_calls_answer_like_short_ones() {
+    // A call runs on the RPC worker up to 100,000 opcodes and starts again on the
+    // blocking pool past that: the answer must not depend on which.
+    let node = TestNode::start().await;
+    let at = Address::repeat_byte(0x5a);
+    for (n, steps) in [
+        (10u32, 110u64),
+        (9_000, 99_000),
+        (9_100, 100_100),
+        (50_000, 550_000),
+    ] {
+        let out = node
+            .call(
+                "eth_call",
+                vec![
+                    json!({"to": a(at), "gas": "0x2000000"}),
+                    json!("latest"),
+                    json!({ a(at): {"code": summing_loop(n)} }),
+                ],
+            )
+            .await;
+        let sum = u64::from(n) * (u64::from(n) + 1) / 2;
+        assert_eq!(out, json!(word(sum)), "{n} rounds, about {steps} opcodes");
+    }
+}

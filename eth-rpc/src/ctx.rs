@@ -9,7 +9,7 @@ use crate::{
 };
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::B256;
-use bytom2_evm_adapter::BlockHashes;
+use bytom2_evm_adapter::{BlockHashes, CodeCache};
 use std::sync::Arc;
 
 /// Shared state of the RPC server.
@@ -23,6 +23,8 @@ pub(crate) struct EthCtx {
     pub(crate) chain_id: u64,
     /// Installed polling filters.
     pub(crate) filters: Arc<Filters>,
+    /// Analyzed contract code shared by every call's block state.
+    pub(crate) code: Arc<CodeCache>,
 }
 
 impl std::fmt::Debug for EthCtx {
@@ -42,6 +44,9 @@ impl BlockHashes for BackendHashes {
     }
 }
 
+/// Bound of the code cache: 32 MiB, over a thousand contracts of the 24 KiB maximum.
+const CODE_CACHE_BYTES: usize = 32 << 20;
+
 // === impl EthCtx ===
 
 impl EthCtx {
@@ -54,6 +59,7 @@ impl EthCtx {
             config,
             chain_id,
             filters,
+            code: Arc::new(CodeCache::new(CODE_CACHE_BYTES)),
         }
     }
 

@@ -56,7 +56,8 @@ pub(crate) fn prepare(
     let number = ctx.state_block(block)?;
     let header = ctx.existing_block(number)?.header.clone();
     let state = ctx.state_at(number)?;
-    let mut db = OverlayDb::new(BlockState::new(state, ctx.hashes()));
+    let mut db =
+        OverlayDb::new(BlockState::new(state, ctx.hashes()).with_code_cache(ctx.code.clone()));
     if let Some(overrides) = state_overrides {
         db.apply_state_overrides(overrides)?;
     }

@@ -1,7 +1,7 @@
 //! revm's [`Database`] over a [`StateView`]: the EVM sees each account's BTM balance as
 //! the sum of its outputs plus the block's pending delta (DESIGN.md section 3).
 
-use crate::issuer::NATIVE_ASSET_CODE;
+use crate::{CodeCache, issuer::NATIVE_ASSET_CODE};
 use alloy_primitives::{Address, B256, I256, KECCAK256_EMPTY, U256, map::HashMap};
 use bytom2_utxo::{
     Account, AssetId, Coin, CoinOrigin, OutPoint, StateCache, StateError, StateView,
@@ -15,7 +15,7 @@ use revm::{
     database_interface::{DBErrorMarker, Database},
     state::{AccountInfo, EvmState},
 };
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 /// Hashes of past blocks, for the `BLOCKHASH` opcode (the last 256 blocks).
 pub trait BlockHashes {
@@ -56,6 +56,8 @@ pub struct BlockState<V, H> {
     /// Unordered: settlement sorts them.
     pub(crate) deltas: HashMap<(Address, AssetId), I256>,
     code: HashMap<B256, Bytecode>,
+    /// Analyzed code shared with other block states (see [`BlockState::with_code_cache`]).
+    shared_code: Option<Arc<CodeCache>>,
     /// Read cache of `cache.balance` (output totals): they do not change while the EVM
     /// runs (its balance changes are deltas), so each is read from the base once. Anything
     /// that adds or spends outputs mid-block (native transactions) must call
@@ -88,12 +90,21 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
             cache: StateCache::new(parent),
             deltas: HashMap::default(),
             code: HashMap::default(),
+            shared_code: None,
             outputs: HashMap::default(),
             accounts: HashMap::default(),
             tokens: HashMap::default(),
             evm_issued: BTreeMap::new(),
             hashes,
         }
+    }
+
+    /// Loads contract code through `cache` too: code loaded by an earlier block state
+    /// over the same chain is taken from it, analyzed, instead of being read and
+    /// analyzed again, and code this one loads is kept in it.
+    pub fn with_code_cache(mut self, cache: Arc<CodeCache>) -> Self {
+        self.shared_code = Some(cache);
+        self
     }
 
     /// The overlay of explicit output changes and EVM account changes.
@@ -415,12 +426,19 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
         if let Some(code) = self.code.get(&code_hash) {
             return Ok(code.clone());
         }
+        if let Some(code) = self.shared_code.as_ref().and_then(|c| c.get(&code_hash)) {
+            self.code.insert(code_hash, code.clone());
+            return Ok(code);
+        }
         let bytes = self
             .cache
             .code(code_hash)?
             .ok_or_else(|| StateError::Backend(format!("code {code_hash} missing")))?;
         let code = Bytecode::new_raw(bytes);
         self.code.insert(code_hash, code.clone());
+        if let Some(shared) = &self.shared_code {
+            shared.insert(code_hash, code.clone());
+        }
         Ok(code)
     }
 }

@@ -46,6 +46,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod block_tx;
+mod code_cache;
 mod db;
 mod error;
 mod executor;
@@ -59,6 +60,7 @@ pub mod testing;
 mod tx_env;
 
 pub use block_tx::{BlockTx, DecodeTxError};
+pub use code_cache::CodeCache;
 pub use db::{BlockHashes, BlockState, DbError};
 pub use error::{ExecError, ExecuteTxError, TxError};
 pub use executor::{

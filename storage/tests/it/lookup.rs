@@ -101,3 +101,52 @@ fn unwound_transactions_are_not_found() {
     let db = Database::open_with(dir.path(), &config()).unwrap();
     assert_found(&db, &blocks, &all);
 }
+
+#[test]
+fn readers_find_every_committed_transaction_while_batches_are_written() {
+    use std::sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open_with(dir.path(), &config()).unwrap();
+    // Blocks whose commit has returned, with their transactions.
+    let committed: Arc<Mutex<Vec<Vec<B256>>>> = Arc::new(Mutex::new(vec![commit_n(&db, 0, 0)]));
+    let done = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|r| {
+            let (db, committed, done) = (db.clone(), committed.clone(), done.clone());
+            std::thread::spawn(move || {
+                let mut checked = 0u64;
+                let mut i = r;
+                while !done.load(Ordering::Relaxed) {
+                    let blocks = committed.lock().unwrap().clone();
+                    // The latest blocks, where the batches come and go.
+                    for (number, hashes) in blocks.iter().enumerate().rev().take(8) {
+                        for (index, hash) in hashes.iter().enumerate() {
+                            i += 1;
+                            if i % 3 != 0 {
+                                continue;
+                            }
+                            assert_eq!(
+                                db.tx_location(*hash).unwrap(),
+                                Some((number as u64, index as u32)),
+                                "committed tx {index} of block {number}"
+                            );
+                            checked += 1;
+                        }
+                    }
+                }
+                checked
+            })
+        })
+        .collect();
+    for number in 1..=200u32 {
+        let hashes = commit_n(&db, 1 + (number % 3) as usize, (number % 251) as u8);
+        committed.lock().unwrap().push(hashes);
+    }
+    done.store(true, Ordering::Relaxed);
+    for reader in readers {
+        assert!(reader.join().unwrap() > 0);
+    }
+}

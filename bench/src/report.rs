@@ -123,25 +123,14 @@ pub(crate) fn splice_native(old: &str, section: &str) -> String {
     format!("{old}\n{section}\n")
 }
 
-/// Renders the results of [bytom2, anvil].
-/// The steady-state runs: many block times long, so where a run ends in the block
-/// interval hardly moves its mined rate.
-fn steady_section(b: &(Throughput, Throughput), a: &(Throughput, Throughput)) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "## Steady state: {} transactions per run, single requests\n",
-        b.0.txs
-    );
+/// A table of throughput runs: (workload, bytom2's run, anvil's run) per row.
+fn throughput_table(s: &mut String, rows: &[(&str, &Throughput, &Throughput)]) {
     let _ = writeln!(
         s,
         "| workload | bytom2 submitted tx/s | bytom2 mined tx/s | anvil submitted tx/s | anvil mined tx/s | mined ratio bytom2/anvil |"
     );
     let _ = writeln!(s, "|---|---|---|---|---|---|");
-    for (label, x, y) in [
-        ("BTM/ETH transfers", &b.0, &a.0),
-        ("ERC-20 transfers", &b.1, &a.1),
-    ] {
+    for (label, x, y) in rows {
         let _ = writeln!(
             s,
             "| {label} | {:.0} | {:.0} | {:.0} | {:.0} | {} |",
@@ -152,6 +141,24 @@ fn steady_section(b: &(Throughput, Throughput), a: &(Throughput, Throughput)) ->
             ratio(x.mined_tps(), y.mined_tps())
         );
     }
+}
+
+/// The steady-state runs: many block times long, so where a run ends in the block
+/// interval hardly moves its mined rate.
+fn steady_section(b: &(Throughput, Throughput), a: &(Throughput, Throughput)) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "## Steady state: {} transactions per run, single requests\n",
+        b.0.txs
+    );
+    throughput_table(
+        &mut s,
+        &[
+            ("BTM/ETH transfers", &b.0, &a.0),
+            ("ERC-20 transfers", &b.1, &a.1),
+        ],
+    );
     let _ = writeln!(
         s,
         "\nOne run of each on a fresh node of each kind, same senders, `--block-time 1`, submitted as in the table above. \
@@ -166,6 +173,7 @@ Submission errors: bytom2 {} / anvil {}.\n",
     s
 }
 
+/// Renders the results of [bytom2, anvil].
 pub(crate) fn markdown(setup: &str, r: &[NodeResults]) -> String {
     let (b, a) = (&r[0], &r[1]);
     let mut s = String::new();
@@ -181,35 +189,23 @@ pub(crate) fn markdown(setup: &str, r: &[NodeResults]) -> String {
         "Setup: {setup}. anvil is Foundry 1.7.1 from npm `@foundry-rs/anvil-linux-amd64`.\n"
     );
     let _ = writeln!(s, "## End-to-end throughput\n");
-    let _ = writeln!(
-        s,
-        "| workload | bytom2 submitted tx/s | bytom2 mined tx/s | anvil submitted tx/s | anvil mined tx/s | mined ratio bytom2/anvil |"
+    throughput_table(
+        &mut s,
+        &[
+            ("BTM/ETH transfers, single requests", &b.btm, &a.btm),
+            ("ERC-20 transfers, single requests", &b.erc20, &a.erc20),
+            (
+                "BTM/ETH transfers, batches of 100",
+                &b.btm_batch,
+                &a.btm_batch,
+            ),
+            (
+                "ERC-20 transfers, batches of 100",
+                &b.erc20_batch,
+                &a.erc20_batch,
+            ),
+        ],
     );
-    let _ = writeln!(s, "|---|---|---|---|---|---|");
-    for (label, x, y) in [
-        ("BTM/ETH transfers, single requests", &b.btm, &a.btm),
-        ("ERC-20 transfers, single requests", &b.erc20, &a.erc20),
-        (
-            "BTM/ETH transfers, batches of 100",
-            &b.btm_batch,
-            &a.btm_batch,
-        ),
-        (
-            "ERC-20 transfers, batches of 100",
-            &b.erc20_batch,
-            &a.erc20_batch,
-        ),
-    ] {
-        let _ = writeln!(
-            s,
-            "| {label} | {:.0} | {:.0} | {:.0} | {:.0} | {} |",
-            x.submitted_tps(),
-            x.mined_tps(),
-            y.submitted_tps(),
-            y.mined_tps(),
-            ratio(x.mined_tps(), y.mined_tps())
-        );
-    }
     let runs = |t: &crate::phases::Throughput| {
         t.mined_runs
             .iter()

@@ -144,8 +144,7 @@ impl Database {
         )?;
         // The removed blocks' lookups were deleted from the table above (those written);
         // the lookup head cannot stay above the new head.
-        let written = self.inner.lookups.read().written;
-        if written.is_some_and(|w| w > keep) {
+        if self.inner.lookups.read().written.is_some_and(|w| w > keep) {
             txn.put(
                 tables.get(Table::Meta),
                 META_TX_LOOKUP_HEAD,
@@ -154,12 +153,7 @@ impl Database {
             )?;
         }
         txn.commit()?;
-        let mut lookups = self.inner.lookups.write();
-        lookups.remove_above(keep);
-        if written.is_some_and(|w| w > keep) {
-            lookups.written = Some(keep);
-        }
-        drop(lookups);
+        self.inner.lookups.write().unwind_to(keep);
         tracing::debug!(target: "storage", from = head, to = keep, changes = changes.len(), "unwound blocks");
         Ok(changes)
     }

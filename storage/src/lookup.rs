@@ -84,6 +84,13 @@ impl RecentLookups {
         self.map.retain(|_, (n, _)| *n <= number);
     }
 
+    /// After the blocks above `keep` were removed (their written lookups deleted from the
+    /// table): drops their lookups held here, and the lookup head comes down to `keep`.
+    pub(crate) fn unwind_to(&mut self, keep: u64) {
+        self.remove_above(keep);
+        self.written = self.written.map(|w| w.min(keep));
+    }
+
     /// Every lookup held of blocks up to `number`, sorted by hash (the order that visits
     /// each page of the table once).
     pub(crate) fn sorted_up_to(&self, number: u64) -> Vec<(B256, (u64, u32))> {
@@ -138,5 +145,10 @@ mod tests {
         assert_eq!(r.get(&B256::repeat_byte(2)), Some((1, 1)));
         r.written_up_to(1);
         assert_eq!((r.len(), r.written), (0, Some(1)));
+        r.add_block(2, &[B256::repeat_byte(3)]);
+        r.unwind_to(0);
+        assert_eq!((r.len(), r.written), (0, Some(0)));
+        r.unwind_to(5);
+        assert_eq!(r.written, Some(0), "unwinding above the head keeps it");
     }
 }

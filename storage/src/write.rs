@@ -63,17 +63,15 @@ impl Database {
         // Transaction lookups: held in memory from before this commit (readers only see
         // those of blocks their snapshot has), written to the table in batches.
         let (batch_txs, batch_blocks) = self.inner.lookup_batch;
-        let write_lookups = {
+        let batch = {
             let mut recent = self.inner.lookups.write();
             let write = recent.should_write(number, block.tx_hashes.len(), batch_txs, batch_blocks);
             recent.add_block(number, block.tx_hashes);
-            write
+            write.then(|| recent.sorted_up_to(number))
         };
-        let written = if write_lookups {
-            let sorted = self.inner.lookups.read().sorted_up_to(number);
-            w.write_lookups(&sorted).map(|()| Some(number))
-        } else {
-            Ok(None)
+        let written = match batch {
+            Some(sorted) => w.write_lookups(&sorted).map(|()| Some(number)),
+            None => Ok(None),
         };
         let result = written.and_then(|written| {
             let meta = tables.get(Table::Meta);

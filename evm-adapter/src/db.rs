@@ -2,7 +2,10 @@
 //! the sum of its outputs plus the block's pending delta (DESIGN.md section 3).
 
 use crate::{CodeCache, issuer::NATIVE_ASSET_CODE};
-use alloy_primitives::{Address, B256, I256, KECCAK256_EMPTY, U256, map::HashMap};
+use alloy_primitives::{
+    Address, B256, I256, KECCAK256_EMPTY, U256,
+    map::{AddressMap, HashMap},
+};
 use bytom2_utxo::{
     Account, AssetId, Coin, CoinOrigin, OutPoint, StateCache, StateError, StateView,
     native::{
@@ -48,23 +51,39 @@ pub struct DbError(#[from] pub StateError);
 
 impl DBErrorMarker for DbError {}
 
+/// What a block state knows of one address's BTM and account. The EVM loads and commits
+/// accounts with BTM balances only, so keeping them together makes each account it
+/// touches one map lookup instead of one per map.
+#[derive(Clone, Copy, Debug, Default)]
+struct AddressEntry {
+    /// Read cache of the total of the address's BTM outputs (`None`: not read yet).
+    btm_outputs: Option<U256>,
+    /// Pending BTM delta.
+    btm_delta: I256,
+    /// Read-through cache of `cache.account` (`None`: not read yet), kept in step by
+    /// [`BlockState::put_account`].
+    account: Option<Option<Account>>,
+}
+
 /// The state of a block being executed: a [`StateCache`] over the parent state, the net
 /// balance delta per `(address, asset)` of everything the EVM did, and a code cache.
+///
+/// Output totals are read caches of `cache.balance`: they do not change while the EVM
+/// runs (its balance changes are deltas), so each is read from the base once. Anything
+/// that adds or spends outputs mid-block (native transactions) must call
+/// [`BlockState::forget_outputs`] for the owners it touches.
 #[derive(Debug)]
 pub struct BlockState<V, H> {
     pub(crate) cache: StateCache<V>,
-    /// Unordered: settlement sorts them.
-    pub(crate) deltas: HashMap<(Address, AssetId), I256>,
+    /// BTM output totals and deltas, and accounts, per address.
+    addresses: AddressMap<AddressEntry>,
+    /// Deltas of the other assets (unordered: settlement sorts them).
+    deltas: HashMap<(Address, AssetId), I256>,
     code: HashMap<B256, Bytecode>,
     /// Analyzed code shared with other block states (see [`BlockState::with_code_cache`]).
     shared_code: Option<Arc<CodeCache>>,
-    /// Read cache of `cache.balance` (output totals): they do not change while the EVM
-    /// runs (its balance changes are deltas), so each is read from the base once. Anything
-    /// that adds or spends outputs mid-block (native transactions) must call
-    /// [`BlockState::forget_outputs`] for the owners it touches.
+    /// Output totals of the other assets.
     outputs: HashMap<(Address, AssetId), U256>,
-    /// Read-through cache of `cache.account`, kept in step by [`Self::put_account`].
-    accounts: HashMap<Address, Option<Account>>,
     /// Read-through cache of the asset registry: the asset of each token address.
     tokens: HashMap<Address, Option<AssetId>>,
     /// What the EVM issued per asset in this block (through the issuance precompile).
@@ -81,6 +100,29 @@ fn signed_diff(new: U256, old: U256) -> I256 {
     }
 }
 
+/// `outputs` plus `delta`: an error if the delta takes more than the outputs hold.
+fn apply_delta(
+    outputs: U256,
+    delta: I256,
+    owner: Address,
+    asset: AssetId,
+) -> Result<U256, StateError> {
+    let value = if delta.is_negative() {
+        outputs.checked_sub(delta.unsigned_abs())
+    } else {
+        outputs.checked_add(delta.into_raw())
+    };
+    value.ok_or(StateError::BalanceInconsistent { owner, asset })
+}
+
+/// An address's entry with what the EVM sees of it (see [`BlockState::loaded_entry`]).
+struct LoadedEntry<'a> {
+    entry: &'a mut AddressEntry,
+    /// BTM outputs plus the pending delta.
+    balance: U256,
+    account: Option<Account>,
+}
+
 // === impl BlockState ===
 
 impl<V: StateView, H: BlockHashes> BlockState<V, H> {
@@ -88,11 +130,11 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
     pub fn new(parent: V, hashes: H) -> Self {
         Self {
             cache: StateCache::new(parent),
+            addresses: AddressMap::default(),
             deltas: HashMap::default(),
             code: HashMap::default(),
             shared_code: None,
             outputs: HashMap::default(),
-            accounts: HashMap::default(),
             tokens: HashMap::default(),
             evm_issued: BTreeMap::new(),
             hashes,
@@ -114,10 +156,26 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
 
     /// The pending delta of `(address, asset)`.
     pub fn delta(&self, address: Address, asset: AssetId) -> I256 {
+        if asset.is_btm() {
+            return self
+                .addresses
+                .get(&address)
+                .map_or(I256::ZERO, |e| e.btm_delta);
+        }
         self.deltas
             .get(&(address, asset))
             .copied()
             .unwrap_or(I256::ZERO)
+    }
+
+    /// Every non-zero pending delta, unordered.
+    pub(crate) fn deltas(&self) -> impl Iterator<Item = ((Address, AssetId), I256)> + '_ {
+        let btm = self
+            .addresses
+            .iter()
+            .filter(|(_, e)| !e.btm_delta.is_zero())
+            .map(|(a, e)| ((*a, AssetId::BTM), e.btm_delta));
+        btm.chain(self.deltas.iter().map(|(k, d)| (*k, *d)))
     }
 
     /// What the EVM sees as the balance: outputs plus pending delta.
@@ -133,24 +191,24 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
         address: Address,
         asset: AssetId,
     ) -> Result<U256, StateError> {
-        let delta = self.delta(address, asset);
-        let value = if delta.is_negative() {
-            outputs.checked_sub(delta.unsigned_abs())
-        } else {
-            outputs.checked_add(delta.into_raw())
-        };
-        value.ok_or(StateError::BalanceInconsistent {
-            owner: address,
-            asset,
-        })
+        apply_delta(outputs, self.delta(address, asset), address, asset)
     }
 
     /// Drops the cached output total of `(owner, asset)` after its outputs changed.
     pub fn forget_outputs(&mut self, owner: Address, asset: AssetId) {
-        self.outputs.remove(&(owner, asset));
+        if asset.is_btm() {
+            if let Some(e) = self.addresses.get_mut(&owner) {
+                e.btm_outputs = None;
+            }
+        } else {
+            self.outputs.remove(&(owner, asset));
+        }
     }
 
     fn output_balance(&mut self, address: Address, asset: AssetId) -> Result<U256, StateError> {
+        if asset.is_btm() {
+            return Ok(self.btm_entry(address)?.0);
+        }
         if let Some(v) = self.outputs.get(&(address, asset)) {
             return Ok(*v);
         }
@@ -159,23 +217,60 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
         Ok(v)
     }
 
+    /// The entry of `address` with its BTM output total and its account read (each
+    /// once per block), in one map lookup: what loading or committing an account needs.
+    fn loaded_entry(&mut self, address: Address) -> Result<LoadedEntry<'_>, StateError> {
+        let e = self.addresses.entry(address).or_default();
+        let outputs = match e.btm_outputs {
+            Some(v) => v,
+            None => {
+                let v = self.cache.balance(address, AssetId::BTM)?;
+                e.btm_outputs = Some(v);
+                v
+            }
+        };
+        let account = match e.account {
+            Some(a) => a,
+            None => {
+                let a = self.cache.account(address)?;
+                e.account = Some(a);
+                a
+            }
+        };
+        let balance = apply_delta(outputs, e.btm_delta, address, AssetId::BTM)?;
+        Ok(LoadedEntry {
+            entry: e,
+            balance,
+            account,
+        })
+    }
+
+    /// The BTM output total and pending delta of `address`, reading the total once.
+    fn btm_entry(&mut self, address: Address) -> Result<(U256, I256), StateError> {
+        let e = self.addresses.entry(address).or_default();
+        let outputs = match e.btm_outputs {
+            Some(v) => v,
+            None => {
+                let v = self.cache.balance(address, AssetId::BTM)?;
+                e.btm_outputs = Some(v);
+                v
+            }
+        };
+        Ok((outputs, e.btm_delta))
+    }
+
     /// [`Self::effective_balance`] through the read caches.
     fn effective_balance_cached(
         &mut self,
         address: Address,
         asset: AssetId,
     ) -> Result<U256, StateError> {
+        if asset.is_btm() {
+            let (outputs, delta) = self.btm_entry(address)?;
+            return apply_delta(outputs, delta, address, asset);
+        }
         let outputs = self.output_balance(address, asset)?;
         self.with_delta(outputs, address, asset)
-    }
-
-    fn account_cached(&mut self, address: Address) -> Result<Option<Account>, StateError> {
-        if let Some(a) = self.accounts.get(&address) {
-            return Ok(*a);
-        }
-        let a = self.cache.account(address)?;
-        self.accounts.insert(address, a);
-        Ok(a)
     }
 
     fn put_account(
@@ -185,7 +280,7 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
     ) -> Result<(), StateError> {
         let account = account.filter(|a| !a.is_empty());
         self.cache.set_account(address, account)?;
-        self.accounts.insert(address, account);
+        self.addresses.entry(address).or_default().account = Some(account);
         Ok(())
     }
 
@@ -317,6 +412,10 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
         if amount.is_zero() {
             return;
         }
+        if asset.is_btm() {
+            self.addresses.entry(address).or_default().btm_delta += amount;
+            return;
+        }
         let entry = self.deltas.entry((address, asset)).or_insert(I256::ZERO);
         *entry += amount;
         if entry.is_zero() {
@@ -357,10 +456,19 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
         } else {
             account.info.balance
         };
-        let seen = self.effective_balance_cached(address, AssetId::BTM)?;
+        let info = &account.info;
+        let meta = Account {
+            nonce: info.nonce,
+            code_hash: info.code_hash,
+        };
+        let LoadedEntry {
+            entry,
+            balance: seen,
+            account: stored,
+        } = self.loaded_entry(address)?;
         if new_balance != seen {
             let diff = signed_diff(new_balance, seen);
-            self.add_delta(address, AssetId::BTM, diff);
+            entry.btm_delta += diff;
             *net += diff;
         }
         if account.is_selfdestructed() {
@@ -369,7 +477,7 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
             self.put_account(address, None)?;
             return Ok(());
         }
-        let info = &account.info;
+        let account_changed = stored.unwrap_or_default() != meta;
         // Code the block has seen (loaded or stored) is already in the state; only code
         // new to the block needs storing (a deployed contract is touched by every call).
         if let Some(code) = &info.code
@@ -381,11 +489,7 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
                 .insert_code(info.code_hash, code.original_bytes())?;
             self.code.insert(info.code_hash, code.clone());
         }
-        let meta = Account {
-            nonce: info.nonce,
-            code_hash: info.code_hash,
-        };
-        if self.account_cached(address)?.unwrap_or_default() != meta {
+        if account_changed {
             self.put_account(address, Some(meta))?;
         }
         for (slot, value) in account.storage {
@@ -447,8 +551,9 @@ impl<V: StateView, H: BlockHashes> Database for BlockState<V, H> {
     type Error = DbError;
 
     fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, DbError> {
-        let balance = self.effective_balance_cached(address, AssetId::BTM)?;
-        let account = self.account_cached(address)?;
+        let LoadedEntry {
+            balance, account, ..
+        } = self.loaded_entry(address)?;
         if account.is_none() && balance.is_zero() {
             return Ok(None);
         }

@@ -200,12 +200,11 @@ pub struct ExecutedBlock {
 }
 
 /// Sum of the deltas of `asset`.
-fn net_delta<V, H>(state: &BlockState<V, H>, asset: AssetId) -> I256 {
+fn net_delta<V: StateView, H: BlockHashes>(state: &BlockState<V, H>, asset: AssetId) -> I256 {
     state
-        .deltas
-        .iter()
+        .deltas()
         .filter(|((_, a), _)| *a == asset)
-        .fold(I256::ZERO, |acc, (_, d)| acc + *d)
+        .fold(I256::ZERO, |acc, (_, d)| acc + d)
 }
 
 type BlockEvm<V, H> = Evm<
@@ -553,9 +552,8 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
         }
         // Other assets move in the EVM only by token transfers, and appear by issuance.
         let assets: std::collections::BTreeSet<AssetId> = state
-            .deltas
-            .keys()
-            .map(|(_, a)| *a)
+            .deltas()
+            .map(|((_, a), _)| a)
             .chain(state.evm_issued.keys().copied())
             .filter(|a| !a.is_btm())
             .collect();
@@ -572,7 +570,8 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
         }
 
         let id = settlement_id(attrs.number, attrs.parent_hash);
-        let settlement = settle(&mut state.cache, &state.deltas, id, attrs.number)?;
+        let deltas: Vec<_> = state.deltas().collect();
+        let settlement = settle(&mut state.cache, deltas, id, attrs.number)?;
         if !burned.is_zero() {
             let mut supply = state.cache.supply(AssetId::BTM)?;
             supply.burned += burned;

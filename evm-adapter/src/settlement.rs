@@ -7,7 +7,7 @@
 //! is numbered in that order.
 
 use crate::ExecError;
-use alloy_primitives::{Address, B256, I256, U256, keccak256, map::HashMap};
+use alloy_primitives::{Address, B256, I256, U256, keccak256};
 use bytom2_utxo::{AssetId, Coin, CoinOrigin, OutPoint, Output, StateCache, StateView};
 
 /// What the settlement of one block spent and created.
@@ -31,10 +31,10 @@ pub fn settlement_id(number: u64, parent_hash: B256) -> B256 {
     keccak256(buf)
 }
 
-/// Settles `deltas` into `cache` for block `number`.
+/// Settles `deltas` (unordered, each key once) into `cache` for block `number`.
 pub(crate) fn settle<V: StateView>(
     cache: &mut StateCache<V>,
-    deltas: &HashMap<(Address, AssetId), I256>,
+    mut deltas: Vec<((Address, AssetId), I256)>,
     id: B256,
     number: u64,
 ) -> Result<Settlement, ExecError> {
@@ -54,9 +54,8 @@ pub(crate) fn settle<V: StateView>(
         out.created.push((op, coin));
         Ok::<_, ExecError>(())
     };
-    let mut sorted: Vec<_> = deltas.iter().map(|(k, d)| (*k, *d)).collect();
-    sorted.sort_unstable_by_key(|(k, _)| *k);
-    for ((owner, asset), delta) in sorted {
+    deltas.sort_unstable_by_key(|(k, _)| *k);
+    for ((owner, asset), delta) in deltas {
         if delta.is_zero() {
             continue;
         }

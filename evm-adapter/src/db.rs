@@ -588,3 +588,77 @@ impl<V: StateView, H: BlockHashes> Database for BlockState<V, H> {
         Ok(self.hashes.block_hash(number).unwrap_or_default())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytom2_utxo::{MemoryState, Output};
+
+    fn coin(owner: Address, asset: AssetId, amount: u64, index: u32) -> (OutPoint, Coin) {
+        (
+            OutPoint::new(B256::repeat_byte(9), index),
+            Coin::new(
+                Output::new(asset, U256::from(amount), owner),
+                CoinOrigin::new(1, 0, index),
+            ),
+        )
+    }
+
+    /// BTM (kept per address) and other assets (kept per `(address, asset)`) read, move
+    /// and list their deltas alike; a delta that comes back to zero is not settled.
+    #[test]
+    fn btm_and_other_asset_deltas_behave_alike() {
+        let (a, b) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        let gold = AssetId(B256::repeat_byte(7));
+        let mut state = BlockState::new(MemoryState::new(), HashMap::<u64, B256>::default());
+        for (i, asset) in [AssetId::BTM, gold].into_iter().enumerate() {
+            let (op, c) = coin(a, asset, 100, i as u32);
+            state.cache.add_coin(op, c).unwrap();
+        }
+        for asset in [AssetId::BTM, gold] {
+            assert_eq!(
+                state.effective_balance_cached(a, asset).unwrap(),
+                U256::from(100)
+            );
+            state.add_delta(a, asset, I256::try_from(-30).unwrap());
+            state.add_delta(b, asset, I256::try_from(30).unwrap());
+            assert_eq!(state.effective_balance(a, asset).unwrap(), U256::from(70));
+            assert_eq!(
+                state.effective_balance_cached(b, asset).unwrap(),
+                U256::from(30)
+            );
+            assert_eq!(state.delta(a, asset), I256::try_from(-30).unwrap());
+        }
+        // The EVM sees the BTM balance with its delta.
+        let info = state.basic(a).unwrap().expect("funded");
+        assert_eq!(info.balance, U256::from(70));
+        // `a` gets its BTM back: only `b`'s BTM and both gold deltas are left.
+        state.add_delta(a, AssetId::BTM, I256::try_from(30).unwrap());
+        let mut left: Vec<_> = state.deltas().collect();
+        left.sort();
+        let mut expected = vec![
+            ((b, AssetId::BTM), I256::try_from(30).unwrap()),
+            ((a, gold), I256::try_from(-30).unwrap()),
+            ((b, gold), I256::try_from(30).unwrap()),
+        ];
+        expected.sort();
+        assert_eq!(left, expected);
+        // An output added mid-block is seen once its owner's cached total is dropped.
+        for (i, asset) in [AssetId::BTM, gold].into_iter().enumerate() {
+            let (op, c) = coin(a, asset, 5, 10 + i as u32);
+            state.cache.add_coin(op, c).unwrap();
+            let before = state.effective_balance_cached(a, asset).unwrap();
+            state.forget_outputs(a, asset);
+            assert_eq!(
+                state.effective_balance_cached(a, asset).unwrap(),
+                before + U256::from(5)
+            );
+        }
+        // A delta larger than the outputs is an inconsistency, not a wrap-around.
+        state.add_delta(b, AssetId::BTM, I256::try_from(-31).unwrap());
+        assert!(matches!(
+            state.effective_balance_cached(b, AssetId::BTM),
+            Err(StateError::BalanceInconsistent { .. })
+        ));
+    }
+}

@@ -44,6 +44,73 @@ impl BlockHashes for DbBlockHashes<'_> {
     }
 }
 
+/// A block being built: transactions are executed as they are added, invalid ones and
+/// those that no longer fit are left out (see [`Chain::builder`]).
+pub(crate) struct BlockBuilder<V: StateView, H: BlockHashes> {
+    exec: BlockExecutor<V, H>,
+    rejected: Vec<Rejected>,
+    /// Once one of a sender's transactions is left out, its later nonces cannot run in
+    /// this block: they are skipped (they stay in the pool) rather than rejected.
+    held_back: HashSet<Address>,
+}
+
+impl<V: StateView, H: BlockHashes> BlockBuilder<V, H> {
+    /// Executes `txs` in order after the transactions already in the block.
+    pub(crate) fn add(
+        &mut self,
+        txs: impl IntoIterator<Item = impl Into<BlockTx>>,
+    ) -> Result<(), NodeError> {
+        for tx in txs {
+            let tx: BlockTx = tx.into();
+            let (hash, sender, is_eth) = (tx.hash(), tx.sender(), tx.as_eth().is_some());
+            if is_eth && self.held_back.contains(&sender) {
+                continue;
+            }
+            match self.exec.execute_any(tx) {
+                Ok(_) => {}
+                Err(ExecuteTxError::Exec(e)) if e.is_fatal() => return Err(e.into()),
+                Err(error) => {
+                    if is_eth {
+                        self.held_back.insert(sender);
+                    }
+                    self.rejected.push(Rejected {
+                        hash,
+                        sender,
+                        error,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The block's attributes.
+    pub(crate) fn attributes(&self) -> &BlockAttributes {
+        self.exec.attributes()
+    }
+
+    /// Transactions executed so far.
+    pub(crate) fn executed_count(&self) -> usize {
+        self.exec.executed_count()
+    }
+
+    /// The nonce `sender`'s next transaction needs in this block.
+    pub(crate) fn nonce(&self, sender: Address) -> u64 {
+        self.exec
+            .state()
+            .cache()
+            .account(sender)
+            .ok()
+            .flatten()
+            .map_or(0, |a| a.nonce)
+    }
+
+    /// Settles the block; returns it and the transactions left out.
+    pub(crate) fn finish(self) -> Result<(ExecutedBlock, Vec<Rejected>), NodeError> {
+        Ok((self.exec.finish()?, self.rejected))
+    }
+}
+
 impl Rejected {
     /// Whether the transaction can never become valid and should leave the mempool. A
     /// nonce gap, a fee cap below the current base fee and a full block may all pass.
@@ -212,34 +279,26 @@ impl Chain {
         attrs: BlockAttributes,
         txs: impl IntoIterator<Item = impl Into<BlockTx>>,
     ) -> Result<(ExecutedBlock, Vec<Rejected>), NodeError> {
-        let mut exec = BlockExecutor::new(self.spec.chain_id, attrs, state, hashes)
-            .with_native_rules(self.spec.params.fees.clone(), self.native_limits());
-        let mut rejected = Vec::new();
-        // Once one of a sender's transactions is left out, its later nonces cannot run
-        // in this block: skip them (they stay in the pool) rather than reject them.
-        let mut held_back: HashSet<Address> = HashSet::default();
-        for tx in txs {
-            let tx: BlockTx = tx.into();
-            let (hash, sender, is_eth) = (tx.hash(), tx.sender(), tx.as_eth().is_some());
-            if is_eth && held_back.contains(&sender) {
-                continue;
-            }
-            match exec.execute_any(tx) {
-                Ok(_) => {}
-                Err(ExecuteTxError::Exec(e)) if e.is_fatal() => return Err(e.into()),
-                Err(error) => {
-                    if is_eth {
-                        held_back.insert(sender);
-                    }
-                    rejected.push(Rejected {
-                        hash,
-                        sender,
-                        error,
-                    });
-                }
-            }
+        let mut builder = self.builder(state, hashes, attrs);
+        builder.add(txs)?;
+        builder.finish()
+    }
+
+    /// A block with `attrs` over the parent state `state`, built by adding transactions
+    /// in one or several steps ([`BlockBuilder::add`]); adding them all at once is
+    /// [`Chain::execute_over`].
+    pub(crate) fn builder<V: StateView, H: BlockHashes>(
+        &self,
+        state: V,
+        hashes: H,
+        attrs: BlockAttributes,
+    ) -> BlockBuilder<V, H> {
+        BlockBuilder {
+            exec: BlockExecutor::new(self.spec.chain_id, attrs, state, hashes)
+                .with_native_rules(self.spec.params.fees.clone(), self.native_limits()),
+            rejected: Vec::new(),
+            held_back: HashSet::default(),
         }
-        Ok((exec.finish()?, rejected))
     }
 
     /// Commits an executed block (one MDBX write transaction) and moves the head.

@@ -77,6 +77,15 @@ impl Production {
         u64::try_from(wall_clock().saturating_add(self.time_offset)).unwrap_or(0)
     }
 
+    /// The timestamp the clock will give `after` from now.
+    pub(crate) fn clock_in(&self, after: Duration) -> u64 {
+        let then = SystemTime::now() + after;
+        let secs = then
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        u64::try_from(secs.saturating_add(self.time_offset)).unwrap_or(0)
+    }
+
     /// Moves the clock so that it reads `timestamp` now.
     pub(crate) fn follow_on_from(&mut self, timestamp: u64) {
         let t = i64::try_from(timestamp).unwrap_or(i64::MAX);

@@ -22,7 +22,10 @@ use std::{
     fmt,
     fs::{File, OpenOptions, TryLockError},
     path::{Path, PathBuf},
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 /// Schema version this release reads and writes (stored in `Meta` under
@@ -78,6 +81,9 @@ pub(crate) struct Inner {
     pub(crate) lookups: RwLock<RecentLookups>,
     /// [`DatabaseConfig::lookup_batch_txs`] and [`DatabaseConfig::lookup_batch_blocks`].
     pub(crate) lookup_batch: (usize, u64),
+    /// Bumped after every committed write of state (blocks, development edits,
+    /// unwinds): see [`Database::generation`].
+    pub(crate) generation: AtomicU64,
     path: PathBuf,
     _lock: File,
 }
@@ -181,10 +187,23 @@ impl Database {
                 tables,
                 lookups: RwLock::new(lookups),
                 lookup_batch: (config.lookup_batch_txs, config.lookup_batch_blocks),
+                generation: AtomicU64::new(0),
                 path: path.to_path_buf(),
                 _lock: lock,
             }),
         })
+    }
+
+    /// A counter of the state writes committed through this handle (blocks, development
+    /// edits, unwinds) since it was opened: a state read while it stayed the same is
+    /// still the state at the head. Bumped after the write is durable.
+    pub fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
+    }
+
+    /// Records a committed state write (see [`Database::generation`]).
+    pub(crate) fn bump_generation(&self) {
+        self.inner.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The data directory.

@@ -53,6 +53,7 @@ impl Database {
             .write_state(changes)?;
         update_commitment(&txn, tables, changes)?;
         txn.commit()?;
+        self.bump_generation();
         tracing::debug!(target: "storage", head, changes = changes.len(), "edited the head's state");
         Ok(())
     }
@@ -153,6 +154,7 @@ impl Database {
             )?;
         }
         txn.commit()?;
+        self.bump_generation();
         self.inner.lookups.write().unwind_to(keep);
         tracing::debug!(target: "storage", from = head, to = keep, changes = changes.len(), "unwound blocks");
         Ok(changes)

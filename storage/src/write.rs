@@ -90,6 +90,9 @@ impl Database {
             txn.commit()?;
             Ok(written)
         });
+        if result.is_ok() {
+            self.bump_generation();
+        }
         match result {
             Ok(Some(written)) => self.inner.lookups.write().written_up_to(written),
             Ok(None) => {}

@@ -115,6 +115,22 @@ fn apply_delta(
     value.ok_or(StateError::BalanceInconsistent { owner, asset })
 }
 
+impl AddressEntry {
+    /// The total of `address`'s BTM outputs in `cache`, read there the first time.
+    fn btm_outputs<V: StateView>(
+        &mut self,
+        cache: &StateCache<V>,
+        address: Address,
+    ) -> Result<U256, StateError> {
+        if let Some(v) = self.btm_outputs {
+            return Ok(v);
+        }
+        let v = cache.balance(address, AssetId::BTM)?;
+        self.btm_outputs = Some(v);
+        Ok(v)
+    }
+}
+
 /// An address's entry with what the EVM sees of it (see [`BlockState::loaded_entry`]).
 struct LoadedEntry<'a> {
     entry: &'a mut AddressEntry,
@@ -221,14 +237,7 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
     /// once per block), in one map lookup: what loading or committing an account needs.
     fn loaded_entry(&mut self, address: Address) -> Result<LoadedEntry<'_>, StateError> {
         let e = self.addresses.entry(address).or_default();
-        let outputs = match e.btm_outputs {
-            Some(v) => v,
-            None => {
-                let v = self.cache.balance(address, AssetId::BTM)?;
-                e.btm_outputs = Some(v);
-                v
-            }
-        };
+        let outputs = e.btm_outputs(&self.cache, address)?;
         let account = match e.account {
             Some(a) => a,
             None => {
@@ -248,15 +257,7 @@ impl<V: StateView, H: BlockHashes> BlockState<V, H> {
     /// The BTM output total and pending delta of `address`, reading the total once.
     fn btm_entry(&mut self, address: Address) -> Result<(U256, I256), StateError> {
         let e = self.addresses.entry(address).or_default();
-        let outputs = match e.btm_outputs {
-            Some(v) => v,
-            None => {
-                let v = self.cache.balance(address, AssetId::BTM)?;
-                e.btm_outputs = Some(v);
-                v
-            }
-        };
-        Ok((outputs, e.btm_delta))
+        Ok((e.btm_outputs(&self.cache, address)?, e.btm_delta))
     }
 
     /// [`Self::effective_balance`] through the read caches.

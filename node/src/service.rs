@@ -42,10 +42,8 @@ struct OpenBlock<'a> {
     builder: BlockBuilder<LatestState, DbBlockHashes<'a>>,
     /// [`bytom2_storage::Database::generation`] before its state was read.
     generation: u64,
-    /// Every transaction taken from the pool (executed or left out)...
+    /// Every transaction taken from the pool (executed or left out).
     taken: HashSet<B256>,
-    /// ...in the order taken.
-    order: Vec<B256>,
 }
 
 impl OpenBlock<'_> {
@@ -69,7 +67,6 @@ impl OpenBlock<'_> {
             }
             let hash = tx.hash();
             if self.taken.insert(hash) {
-                self.order.push(hash);
                 txs.push(tx);
             }
         }
@@ -313,7 +310,6 @@ impl Node {
                 .builder(state, DbBlockHashes(self.chain.db()), attrs),
             generation,
             taken: HashSet::default(),
-            order: Vec::new(),
         })
     }
 
@@ -327,7 +323,7 @@ impl Node {
     /// evicted). Checked once, at the tick.
     fn still_pooled(&self, open: &OpenBlock<'_>) -> bool {
         let pool = self.pool.lock();
-        open.order.iter().all(|h| pool.contains(h))
+        open.taken.iter().all(|h| pool.contains(h))
     }
 
     /// The attributes of the next block, using up the one-off development overrides.

@@ -90,9 +90,6 @@ impl Database {
             txn.commit()?;
             Ok(written)
         });
-        if result.is_ok() {
-            self.bump_generation();
-        }
         match result {
             Ok(Some(written)) => self.inner.lookups.write().written_up_to(written),
             Ok(None) => {}
@@ -104,6 +101,7 @@ impl Database {
                 return Err(e);
             }
         }
+        self.bump_generation();
 
         tracing::debug!(
             target: "storage",

@@ -96,13 +96,7 @@ impl<V: StateView, H: BlockHashes> BlockBuilder<V, H> {
 
     /// The nonce `sender`'s next transaction needs in this block.
     pub(crate) fn nonce(&self, sender: Address) -> u64 {
-        self.exec
-            .state()
-            .cache()
-            .account(sender)
-            .ok()
-            .flatten()
-            .map_or(0, |a| a.nonce)
+        crate::Node::state_nonce(self.exec.state().cache(), sender)
     }
 
     /// Settles the block; returns it and the transactions left out.

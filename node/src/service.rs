@@ -224,7 +224,7 @@ impl Node {
         *self.cache.lock() = BlockCache::default();
     }
 
-    fn state_nonce(state: &dyn StateView, address: Address) -> u64 {
+    pub(crate) fn state_nonce(state: &dyn StateView, address: Address) -> u64 {
         state.account(address).ok().flatten().map_or(0, |a| a.nonce)
     }
 

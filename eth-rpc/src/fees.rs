@@ -266,11 +266,9 @@ mod tests {
             ..Default::default()
         };
         let signed = tx.into_signed(Signature::new(U::from(1), U::from(1), false));
-        RecoveredTx {
-            hash: *signed.hash(),
-            tx: signed.into(),
-            sender: Address::repeat_byte(1),
-        }
+        let tx: alloy_consensus::TxEnvelope = signed.into();
+        let encoded = alloy_eips::eip2718::Encodable2718::encoded_2718(&tx).into();
+        RecoveredTx::with_sender(tx, Address::repeat_byte(1), encoded)
     }
 
     /// Block with base fee 10 and transactions of `(tip, gas used)`.

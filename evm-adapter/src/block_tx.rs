@@ -2,8 +2,8 @@
 
 use crate::{RecoveredTx, TxError};
 use alloy_consensus::TxEnvelope;
-use alloy_eips::{Typed2718, eip2718::Decodable2718, eip2718::Encodable2718};
-use alloy_primitives::{Address, B256};
+use alloy_eips::{Typed2718, eip2718::Decodable2718};
+use alloy_primitives::{Address, B256, Bytes};
 use bytom2_utxo::native::{NATIVE_TX_TYPE, NativeTxError, RecoveredNative};
 
 /// A transaction in a block, in the mempool or on the wire: an Ethereum transaction
@@ -36,9 +36,13 @@ impl BlockTx {
         if raw.first() == Some(&NATIVE_TX_TYPE) {
             return Ok(Self::Native(RecoveredNative::decode(raw)?));
         }
-        let tx = TxEnvelope::decode_2718(&mut &raw[..])
+        let mut rest = raw;
+        let tx = TxEnvelope::decode_2718(&mut rest)
             .map_err(|e| DecodeTxError::Decode(format!("invalid transaction: {e}")))?;
-        Ok(Self::Eth(RecoveredTx::recover(tx)?))
+        // Bytes after the envelope are not part of the transaction (its hash leaves them
+        // out too).
+        let encoded = Bytes::copy_from_slice(&raw[..raw.len() - rest.len()]);
+        Ok(Self::Eth(RecoveredTx::recover_encoded(tx, encoded)?))
     }
 
     /// The transaction hash (keccak256 of the envelope).
@@ -66,18 +70,19 @@ impl BlockTx {
         }
     }
 
-    /// The EIP-2718 envelope.
-    pub fn encoded_2718(&self) -> Vec<u8> {
+    /// The EIP-2718 envelope (an Ethereum transaction's is kept; a native one's is
+    /// encoded).
+    pub fn encoded_2718(&self) -> Bytes {
         match self {
-            Self::Eth(t) => t.tx.encoded_2718(),
-            Self::Native(t) => t.tx.encoded_2718(),
+            Self::Eth(t) => t.encoded.clone(),
+            Self::Native(t) => t.tx.encoded_2718().into(),
         }
     }
 
     /// Length of the envelope in bytes.
     pub fn size(&self) -> usize {
         match self {
-            Self::Eth(t) => t.tx.encode_2718_len(),
+            Self::Eth(t) => t.encoded.len(),
             Self::Native(t) => t.size,
         }
     }
@@ -108,5 +113,82 @@ impl From<RecoveredTx> for BlockTx {
 impl From<RecoveredNative> for BlockTx {
     fn from(tx: RecoveredNative) -> Self {
         Self::Native(tx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_consensus::{SignableTransaction, TxEip1559, TxEip2930, TxLegacy};
+    use alloy_eips::eip2718::Encodable2718;
+    use alloy_primitives::{TxKind, U256, keccak256};
+    use alloy_signer::SignerSync;
+    use alloy_signer_local::PrivateKeySigner;
+
+    fn envelopes() -> Vec<TxEnvelope> {
+        let key = PrivateKeySigner::from_bytes(&B256::repeat_byte(7)).unwrap();
+        let to = TxKind::Call(Address::repeat_byte(0xaa));
+        let legacy = TxLegacy {
+            chain_id: Some(5),
+            nonce: 1,
+            gas_price: 10,
+            gas_limit: 21_000,
+            to,
+            value: U256::from(3),
+            ..Default::default()
+        };
+        let eip2930 = TxEip2930 {
+            chain_id: 5,
+            nonce: 2,
+            gas_price: 10,
+            gas_limit: 30_000,
+            to,
+            input: vec![1, 2, 3].into(),
+            ..Default::default()
+        };
+        let eip1559 = TxEip1559 {
+            chain_id: 5,
+            nonce: 3,
+            max_fee_per_gas: 20,
+            max_priority_fee_per_gas: 1,
+            gas_limit: 21_000,
+            to,
+            ..Default::default()
+        };
+        vec![
+            signed(&key, legacy),
+            signed(&key, eip2930),
+            signed(&key, eip1559),
+        ]
+    }
+
+    fn signed<T>(key: &PrivateKeySigner, tx: T) -> TxEnvelope
+    where
+        T: SignableTransaction<alloy_primitives::Signature>,
+        alloy_consensus::Signed<T>: Into<TxEnvelope>,
+    {
+        let signature = key.sign_hash_sync(&tx.signature_hash()).unwrap();
+        tx.into_signed(signature).into()
+    }
+
+    /// The envelope kept from the wire is the transaction's encoding (what its trie leaf
+    /// and stored body need) and what its hash is of; bytes after it are not kept.
+    #[test]
+    fn decoded_transactions_keep_their_envelope() {
+        for envelope in envelopes() {
+            let raw = envelope.encoded_2718();
+            let mut with_tail = raw.clone();
+            with_tail.extend_from_slice(&[0xde, 0xad]);
+            for input in [&raw, &with_tail] {
+                let tx = BlockTx::decode(input).unwrap();
+                assert_eq!(tx.encoded_2718()[..], raw[..]);
+                assert_eq!(tx.size(), raw.len());
+                assert_eq!(tx.hash(), keccak256(&raw));
+                let eth = tx.as_eth().unwrap();
+                assert_eq!(eth.encoded[..], eth.tx.encoded_2718()[..]);
+            }
+            let recovered = RecoveredTx::recover(envelope).unwrap();
+            assert_eq!(recovered.encoded[..], raw[..]);
+        }
     }
 }

@@ -7,7 +7,7 @@
 
 use crate::{BlockTx, ExecutedTx, executor::PendingTx};
 use alloy_consensus::{Receipt, ReceiptWithBloom};
-use alloy_primitives::{Address, B256, Bloom, Bytes, keccak256, map::HashMap};
+use alloy_primitives::{Address, B256, Bloom, keccak256, map::HashMap};
 use alloy_rlp::Encodable;
 use alloy_trie::{EMPTY_ROOT_HASH, HashBuilder, Nibbles};
 use std::{
@@ -140,7 +140,7 @@ impl RootsWorker {
                 let mut transactions = Vec::with_capacity(capacity);
                 let mut blooms = BloomHashes::default();
                 for (tx, receipt, p) in rx.into_iter().flatten() {
-                    let encoded = Bytes::from(tx.encoded_2718());
+                    let encoded = tx.encoded_2718();
                     txs.push(&encoded);
                     let receipt = blooms.with_bloom(receipt);
                     logs_bloom |= receipt.logs_bloom;

@@ -531,15 +531,9 @@ impl DevBackend for Node {
             None => Signature::new(U256::from_be_slice(from.as_slice()), U256::from(1), false),
         };
         let envelope: TxEnvelope = tx.into_envelope(signature);
-        let hash = *envelope.tx_hash();
-        let size = alloy_eips::eip2718::Encodable2718::encode_2718_len(&envelope);
-        self.admit_eth(
-            RecoveredTx {
-                tx: envelope,
-                sender: from,
-                hash,
-            },
-            size,
-        )
+        let encoded = alloy_eips::eip2718::Encodable2718::encoded_2718(&envelope).into();
+        let tx = RecoveredTx::with_sender(envelope, from, encoded);
+        let size = tx.encoded.len();
+        self.admit_eth(tx, size)
     }
 }

@@ -797,12 +797,11 @@ fn decode_stored(bytes: &[u8], sender: Address) -> Result<BlockTx, String> {
     }
     let tx =
         alloy_consensus::TxEnvelope::decode_2718(&mut &bytes[..]).map_err(|e| e.to_string())?;
-    let hash = *tx.tx_hash();
-    Ok(BlockTx::Eth(bytom2_evm_adapter::RecoveredTx {
+    Ok(BlockTx::Eth(RecoveredTx::with_sender(
         tx,
         sender,
-        hash,
-    }))
+        Bytes::copy_from_slice(bytes),
+    )))
 }
 
 #[cfg(test)]

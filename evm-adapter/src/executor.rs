@@ -581,9 +581,11 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
         let mut commitment = state.cache.base().commitment()?;
         let changes = state.cache.into_changes();
 
-        // The tries were built while the transactions ran; only the commitment is left.
-        let roots = roots.map_or_else(roots::empty, RootsWorker::finish);
+        // The tries were built while the transactions ran, and the roots thread may still
+        // be adding the last ones: the commitment is computed meanwhile (on every core,
+        // the roots thread's included) rather than after waiting for it.
         commitment.apply(&changes);
+        let roots = roots.map_or_else(roots::empty, RootsWorker::finish);
         let roots::Roots {
             transactions_root,
             receipts_root,

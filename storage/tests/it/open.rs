@@ -2,7 +2,7 @@
 
 use crate::util::{coin, commit_with, outpoint};
 use alloy_primitives::Address;
-use bytom2_storage::{Database, SCHEMA_VERSION, StorageError, Table};
+use bytom2_storage::{Database, DatabaseConfig, SCHEMA_VERSION, StorageError, Table};
 use bytom2_utxo::{AssetId, StateView};
 use signet_libmdbx::{DatabaseFlags, Environment, WriteFlags};
 use std::path::Path;
@@ -140,4 +140,48 @@ fn garbage_data_file_is_corrupt() {
         "{err}"
     );
     assert!(err.is_fatal());
+}
+
+/// The page size a data file was created with, read with raw MDBX.
+fn page_size(path: &Path) -> u32 {
+    let mut builder = Environment::builder();
+    builder.set_max_dbs(32);
+    let env = builder.open(path).unwrap();
+    env.stat().unwrap().page_size()
+}
+
+#[test]
+fn page_size_is_chosen_at_creation_and_kept_by_the_file() {
+    let owner = Address::repeat_byte(1);
+    let fresh = tempfile::tempdir().unwrap();
+    drop(Database::open(fresh.path()).unwrap());
+    let default = DatabaseConfig::default().page_size;
+    assert_eq!(page_size(fresh.path()) as usize, default);
+
+    // A file made with other pages (as before 2 KiB became the default) opens with the
+    // default configuration, keeps its pages and its state, and takes new blocks.
+    let dir = tempfile::tempdir().unwrap();
+    let four_k = DatabaseConfig {
+        page_size: 4096,
+        ..Default::default()
+    };
+    {
+        let db = Database::open_with(dir.path(), &four_k).unwrap();
+        commit_with(&db, |c| {
+            c.add_coin(outpoint(1), coin(owner, AssetId::BTM, 5, 0, 0))
+                .unwrap()
+        });
+    }
+    assert_eq!(page_size(dir.path()), 4096);
+    let db = Database::open(dir.path()).unwrap();
+    commit_with(&db, |c| {
+        c.add_coin(outpoint(2), coin(owner, AssetId::BTM, 7, 1, 0))
+            .unwrap()
+    });
+    assert_eq!(
+        db.latest().unwrap().balance(owner, AssetId::BTM).unwrap(),
+        alloy_primitives::U256::from(12)
+    );
+    drop(db);
+    assert_eq!(page_size(dir.path()), 4096);
 }

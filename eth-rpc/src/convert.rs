@@ -310,7 +310,7 @@ fn block_size(block: &BlockData) -> usize {
         .map(|t| match t {
             BlockTx::Eth(t) => t.tx.length(),
             // An opaque typed envelope is an RLP string.
-            BlockTx::Native(t) => t.size + alloy_rlp::length_of_length(t.size),
+            BlockTx::Native(t) => t.size() + alloy_rlp::length_of_length(t.size()),
         })
         .sum();
     let mut payload = block.header.length() + list(txs) + list(0);

@@ -70,12 +70,11 @@ impl BlockTx {
         }
     }
 
-    /// The EIP-2718 envelope (an Ethereum transaction's is kept; a native one's is
-    /// encoded).
+    /// The EIP-2718 envelope, as kept since decoding (a reference-counted copy).
     pub fn encoded_2718(&self) -> Bytes {
         match self {
             Self::Eth(t) => t.encoded.clone(),
-            Self::Native(t) => t.tx.encoded_2718().into(),
+            Self::Native(t) => t.encoded.clone(),
         }
     }
 
@@ -83,7 +82,7 @@ impl BlockTx {
     pub fn size(&self) -> usize {
         match self {
             Self::Eth(t) => t.encoded.len(),
-            Self::Native(t) => t.size,
+            Self::Native(t) => t.size(),
         }
     }
 

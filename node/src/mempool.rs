@@ -170,7 +170,7 @@ impl Mempool {
         if self.contains(&tx.hash) {
             return Err("already known".into());
         }
-        let size = tx.size;
+        let size = tx.size();
         if size > self.config.max_tx_size {
             return Err("oversized data".into());
         }

@@ -18,7 +18,7 @@
 
 use super::{NativeTxError, assets::AssetDefinition};
 use crate::{AssetId, OutPoint, Output};
-use alloy_primitives::{Address, B256, Signature, U256, keccak256};
+use alloy_primitives::{Address, B256, Bytes, Signature, U256, keccak256};
 use alloy_rlp::{Decodable, Encodable, Header};
 
 /// The EIP-2718 type byte of native transactions.
@@ -271,8 +271,8 @@ pub struct RecoveredNative {
     pub tx: NativeTx,
     /// keccak256 of the envelope.
     pub hash: B256,
-    /// Length of the envelope in bytes.
-    pub size: usize,
+    /// The envelope, as decoded (a block's transactions trie and stored body use it).
+    pub encoded: Bytes,
     /// Recovered signers, one per signature.
     pub signers: Vec<Address>,
 }
@@ -282,7 +282,7 @@ impl RecoveredNative {
     /// signature that does not recover or has a high `s` (EIP-2).
     pub fn decode(bytes: &[u8]) -> Result<Self, NativeTxError> {
         let tx = NativeTx::decode_2718(bytes)?;
-        Self::recover(tx, keccak256(bytes), bytes.len())
+        Self::recover(tx, keccak256(bytes), Bytes::copy_from_slice(bytes))
     }
 
     /// Decodes an envelope read back from a stored block, whose first signer
@@ -303,15 +303,15 @@ impl RecoveredNative {
             return Ok(Self {
                 tx,
                 hash,
-                size: bytes.len(),
+                encoded: Bytes::copy_from_slice(bytes),
                 signers: vec![first_signer],
             });
         }
-        Self::recover(tx, hash, bytes.len())
+        Self::recover(tx, hash, Bytes::copy_from_slice(bytes))
     }
 
-    /// Recovers the signers of `tx` (whose envelope hash and size are given).
-    pub fn recover(tx: NativeTx, hash: B256, size: usize) -> Result<Self, NativeTxError> {
+    /// Recovers the signers of `tx` (whose envelope and its hash are given).
+    fn recover(tx: NativeTx, hash: B256, encoded: Bytes) -> Result<Self, NativeTxError> {
         let sighash = tx.sighash();
         let mut signers = Vec::with_capacity(tx.signatures.len());
         for (index, sig) in tx.signatures.iter().enumerate() {
@@ -326,9 +326,14 @@ impl RecoveredNative {
         Ok(Self {
             tx,
             hash,
-            size,
+            encoded,
             signers,
         })
+    }
+
+    /// Length of the envelope in bytes.
+    pub fn size(&self) -> usize {
+        self.encoded.len()
     }
 
     /// The owner of the first input's signature: the transaction's "from".
@@ -400,11 +405,11 @@ mod tests {
         let stored = RecoveredNative::decode_stored(&bytes, a.address()).unwrap();
         let recovered = RecoveredNative::decode(&bytes).unwrap();
         assert_eq!(
-            (&stored.tx, stored.hash, stored.size, &stored.signers),
+            (&stored.tx, stored.hash, &stored.encoded, &stored.signers),
             (
                 &recovered.tx,
                 recovered.hash,
-                recovered.size,
+                &recovered.encoded,
                 &recovered.signers
             )
         );

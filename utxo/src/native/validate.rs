@@ -297,7 +297,7 @@ pub fn validate_against(
     limits: &NativeLimits,
 ) -> Result<ValidatedNative, NativeTxError> {
     let t = &tx.tx;
-    t.check(chain_id, tx.size, limits)?;
+    t.check(chain_id, tx.size(), limits)?;
 
     let mut spent = Vec::with_capacity(t.inputs.len());
     for op in &t.inputs {
@@ -383,7 +383,7 @@ pub fn validate_against(
     let gas = fees.native_gas(
         t.inputs.len(),
         t.outputs.len(),
-        tx.size,
+        tx.size(),
         t.issuance.is_some(),
     );
     let want = U256::from(base_fee) * U256::from(gas);

@@ -263,7 +263,7 @@ fn decode_issuance(buf: &mut &[u8]) -> alloy_rlp::Result<Option<Issuance>> {
     }))
 }
 
-/// A decoded native transaction with its hash, its size and the addresses its
+/// A decoded native transaction with its hash, its envelope and the addresses its
 /// signatures recover to (in signature order).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecoveredNative {

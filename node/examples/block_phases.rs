@@ -55,7 +55,7 @@ fn main() {
     // Raw revm runs each block right after ours, so that both see the machine alike.
     let mut db = reference_db(&w.spec);
     let (mut ours, mut raw) = (Vec::new(), Vec::new());
-    let (mut ratios, mut cpu_ratios) = (Vec::new(), Vec::new());
+    let (mut ratios, mut cpu_ratios, mut process_ratios) = (Vec::new(), Vec::new(), Vec::new());
     // The same blocks again later, pipelined on a fresh chain.
     let (pipelined_blocks, pipelined_envs) = (blocks.clone(), envs.clone());
     for (round, (txs, envs)) in blocks.into_iter().zip(envs).enumerate() {
@@ -82,6 +82,8 @@ fn main() {
         raw.push(r);
         ratios.push(total.as_secs_f64() / r.as_secs_f64());
         cpu_ratios.push((t3.1 - t0.1).as_secs_f64() / (r1.1 - r0.1).as_secs_f64());
+        // Raw revm is single-threaded, so its thread time is its process time.
+        process_ratios.push((t3.2 - t0.2).as_secs_f64() / (r1.1 - r0.1).as_secs_f64());
         println!(
             "round {round} (ms wall/thread cpu/process cpu): execute {}, finish (settle+commitment+roots) {}, commit {}, total {}; raw revm {}; {} state changes",
             t1.since(t0),
@@ -93,11 +95,19 @@ fn main() {
         );
     }
     println!(
-        "median: bytom2 {:?}, raw revm {:?}; median of the per-round ratios: wall {:.2}x, main-thread cpu {:.2}x",
+        "median: bytom2 {:?}, raw revm {:?}; median of the per-round ratios: wall {:.2}x, main-thread cpu {:.2}x, process cpu {:.2}x",
         median(&mut ours),
         median(&mut raw),
         median(&mut ratios),
-        median(&mut cpu_ratios)
+        median(&mut cpu_ratios),
+        median(&mut process_ratios)
+    );
+    // With every thread's work spread perfectly over the machine's cores, a block could
+    // take no less than its process CPU divided by the cores.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "a block's CPU over {cores} cores (the wall-time floor with perfect packing): {:.2}x raw revm",
+        median(&mut process_ratios) / cores as f64
     );
 
     pipelined(&w, pipelined_blocks, pipelined_envs);

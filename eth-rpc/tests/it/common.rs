@@ -260,7 +260,11 @@ pub(crate) struct MemBackend {
 impl MemBackend {
     /// Genesis of [`test_spec`], automine on.
     pub(crate) fn new() -> Arc<Self> {
-        let spec = test_spec();
+        Self::with_spec(test_spec())
+    }
+
+    /// Genesis of `spec`, automine on.
+    pub(crate) fn with_spec(spec: ChainSpec) -> Arc<Self> {
         let genesis = genesis_block(&spec).expect("genesis");
         let mut state = MemoryState::new();
         state.write_changes(genesis.changes).expect("genesis state");
@@ -530,7 +534,14 @@ impl TestNode {
 
     /// Starts one after `tweak` adjusted the config.
     pub(crate) async fn start_with(tweak: impl FnOnce(&mut RpcConfig)) -> Self {
-        let backend = MemBackend::new();
+        Self::start_over(MemBackend::new(), tweak).await
+    }
+
+    /// Starts one over `backend` after `tweak` adjusted the config.
+    pub(crate) async fn start_over(
+        backend: Arc<MemBackend>,
+        tweak: impl FnOnce(&mut RpcConfig),
+    ) -> Self {
         let mut config = RpcConfig::new("127.0.0.1:0".parse().expect("addr"));
         tweak(&mut config);
         let handle = start_server(backend.clone(), config)

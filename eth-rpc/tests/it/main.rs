@@ -6,6 +6,7 @@ mod calls;
 mod common;
 mod explorer;
 mod logs;
+mod receipts;
 mod trace;
 mod txs;
 mod ws;

@@ -35,6 +35,43 @@ pub struct BlockData {
     pub transactions: Vec<BlockTx>,
     /// Their receipts (same length and order).
     pub receipts: Vec<ReceiptData>,
+    /// The block-wide index of each transaction's first log, so that one receipt is
+    /// answered without counting the logs before it.
+    first_log: Vec<u64>,
+}
+
+// === impl BlockData ===
+
+impl BlockData {
+    /// A block of `transactions` with their `receipts` (same order).
+    pub fn new(
+        header: Header,
+        hash: B256,
+        transactions: Vec<BlockTx>,
+        receipts: Vec<ReceiptData>,
+    ) -> Self {
+        let mut next = 0u64;
+        let first_log = receipts
+            .iter()
+            .map(|r| {
+                let first = next;
+                next += r.logs.len() as u64;
+                first
+            })
+            .collect();
+        Self {
+            header,
+            hash,
+            transactions,
+            receipts,
+            first_log,
+        }
+    }
+
+    /// The block-wide log index of the first log of transaction `index`.
+    pub fn first_log_index(&self, index: usize) -> u64 {
+        self.first_log.get(index).copied().unwrap_or_default()
+    }
 }
 
 /// What block settlement spent and created (DESIGN.md section 3).

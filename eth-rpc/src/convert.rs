@@ -362,104 +362,101 @@ pub(crate) fn pending_transaction(tx: &BlockTx) -> RpcTransaction {
     }
 }
 
+/// The logs of transaction `index` of `block`, with block-wide log indexes.
+pub(crate) fn tx_logs(block: &BlockData, index: usize) -> Vec<Log> {
+    let (Some(receipt), Some(tx)) = (block.receipts.get(index), block.transactions.get(index))
+    else {
+        return Vec::new();
+    };
+    let first = block.first_log_index(index);
+    receipt
+        .logs
+        .iter()
+        .enumerate()
+        .map(|(i, log)| Log {
+            inner: log.clone(),
+            block_hash: Some(block.hash),
+            block_number: Some(block.header.number),
+            block_timestamp: Some(block.header.timestamp),
+            transaction_hash: Some(tx.hash()),
+            transaction_index: Some(index as u64),
+            log_index: Some(first + i as u64),
+            removed: false,
+        })
+        .collect()
+}
+
 /// The logs of every transaction of `block`, with block-wide log indexes.
 pub(crate) fn block_logs(block: &BlockData) -> Vec<Vec<Log>> {
-    let mut log_index = 0u64;
-    block
-        .receipts
-        .iter()
-        .zip(&block.transactions)
-        .enumerate()
-        .map(|(i, (receipt, tx))| {
-            receipt
-                .logs
-                .iter()
-                .map(|log| {
-                    let l = Log {
-                        inner: log.clone(),
-                        block_hash: Some(block.hash),
-                        block_number: Some(block.header.number),
-                        block_timestamp: Some(block.header.timestamp),
-                        transaction_hash: Some(tx.hash()),
-                        transaction_index: Some(i as u64),
-                        log_index: Some(log_index),
-                        removed: false,
-                    };
-                    log_index += 1;
-                    l
-                })
-                .collect()
-        })
+    (0..block.transactions.len())
+        .map(|i| tx_logs(block, i))
         .collect()
 }
 
 /// Every receipt of `block`.
 pub(crate) fn rpc_receipts(block: &BlockData) -> Vec<RpcReceipt> {
-    let logs = block_logs(block);
-    let mut previous_cumulative = 0u64;
-    block
-        .transactions
-        .iter()
-        .zip(&block.receipts)
-        .zip(logs)
-        .enumerate()
-        .map(|(i, ((tx, receipt), logs))| {
-            let gas_used = receipt
-                .cumulative_gas_used
-                .saturating_sub(previous_cumulative);
-            previous_cumulative = receipt.cumulative_gas_used;
-            let price = effective_gas_price_at(block, i);
-            let tx = match tx {
-                BlockTx::Eth(tx) => tx,
-                BlockTx::Native(tx) => {
-                    let (to, _) = native_to_value(tx);
-                    return RpcReceipt::Native(Box::new(NativeReceiptJson {
-                        ty: U64::from(NATIVE_TX_TYPE),
-                        status: U64::from(receipt.success),
-                        cumulative_gas_used: U64::from(receipt.cumulative_gas_used),
-                        gas_used: U64::from(gas_used),
-                        effective_gas_price: U256::from(price),
-                        logs,
-                        logs_bloom: Bloom::ZERO,
-                        transaction_hash: tx.hash,
-                        transaction_index: U64::from(i),
-                        block_hash: block.hash,
-                        block_number: U64::from(block.header.number),
-                        from: tx.sender(),
-                        to,
-                        contract_address: None,
-                    }));
-                }
-            };
-            let mut bloom = Bloom::ZERO;
-            bloom.accrue_logs(&receipt.logs);
-            let contract_address = (receipt.success && tx.tx.kind().is_create())
-                .then(|| tx.sender.create(tx.tx.nonce()));
-            let inner = ReceiptEnvelope::from_typed(
-                tx.tx.tx_type(),
-                ReceiptWithBloom {
-                    receipt: Receipt {
-                        status: receipt.success.into(),
-                        cumulative_gas_used: receipt.cumulative_gas_used,
-                        logs,
-                    },
-                    logs_bloom: bloom,
-                },
-            );
-            RpcReceipt::Eth(Box::new(TransactionReceipt {
-                inner,
-                transaction_hash: tx.hash,
-                transaction_index: Some(i as u64),
-                block_hash: Some(block.hash),
-                block_number: Some(block.header.number),
-                gas_used,
-                effective_gas_price: price,
-                blob_gas_used: None,
-                blob_gas_price: None,
-                from: tx.sender,
-                to: tx.tx.to(),
-                contract_address,
-            }))
-        })
+    (0..block.transactions.len())
+        .filter_map(|i| rpc_receipt(block, i))
         .collect()
+}
+
+/// The receipt of transaction `index` of `block`, built from that transaction, its
+/// stored receipt and the one before it (gas used), whatever the block's size.
+pub(crate) fn rpc_receipt(block: &BlockData, index: usize) -> Option<RpcReceipt> {
+    let tx = block.transactions.get(index)?;
+    let receipt = block.receipts.get(index)?;
+    let gas_used = gas_used_at(block, index);
+    let price = effective_gas_price_at(block, index);
+    let logs = tx_logs(block, index);
+    let tx = match tx {
+        BlockTx::Eth(tx) => tx,
+        BlockTx::Native(tx) => {
+            let (to, _) = native_to_value(tx);
+            return Some(RpcReceipt::Native(Box::new(NativeReceiptJson {
+                ty: U64::from(NATIVE_TX_TYPE),
+                status: U64::from(receipt.success),
+                cumulative_gas_used: U64::from(receipt.cumulative_gas_used),
+                gas_used: U64::from(gas_used),
+                effective_gas_price: U256::from(price),
+                logs,
+                logs_bloom: Bloom::ZERO,
+                transaction_hash: tx.hash,
+                transaction_index: U64::from(index),
+                block_hash: block.hash,
+                block_number: U64::from(block.header.number),
+                from: tx.sender(),
+                to,
+                contract_address: None,
+            })));
+        }
+    };
+    let mut bloom = Bloom::ZERO;
+    bloom.accrue_logs(&receipt.logs);
+    let contract_address =
+        (receipt.success && tx.tx.kind().is_create()).then(|| tx.sender.create(tx.tx.nonce()));
+    let inner = ReceiptEnvelope::from_typed(
+        tx.tx.tx_type(),
+        ReceiptWithBloom {
+            receipt: Receipt {
+                status: receipt.success.into(),
+                cumulative_gas_used: receipt.cumulative_gas_used,
+                logs,
+            },
+            logs_bloom: bloom,
+        },
+    );
+    Some(RpcReceipt::Eth(Box::new(TransactionReceipt {
+        inner,
+        transaction_hash: tx.hash,
+        transaction_index: Some(index as u64),
+        block_hash: Some(block.hash),
+        block_number: Some(block.header.number),
+        gas_used,
+        effective_gas_price: price,
+        blob_gas_used: None,
+        blob_gas_price: None,
+        from: tx.sender,
+        to: tx.tx.to(),
+        contract_address,
+    })))
 }

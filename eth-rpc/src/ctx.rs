@@ -1,6 +1,7 @@
 //! What every namespace shares: the backend, the limits, the filter table, and the
 //! resolution of block tags, numbers and hashes.
 
+use crate::shared::SharedCache;
 use crate::{
     EthBackend, RpcConfig,
     backend::{BlockData, BoxedState},
@@ -10,7 +11,24 @@ use crate::{
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::B256;
 use bytom2_evm_adapter::{BlockHashes, CodeCache};
+use serde::Serialize;
+use serde_json::value::RawValue;
 use std::sync::Arc;
+
+/// The whole-block answers that are built once per block and shared between requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum BlockJson {
+    /// `eth_getBlockBy*` with transaction hashes.
+    Hashes,
+    /// `eth_getBlockBy*` with full transactions.
+    Full,
+    /// `eth_getBlockReceipts`.
+    Receipts,
+}
+
+/// Bound of the whole-block answers kept: 64 MiB of JSON (the receipts of about
+/// 100,000 transfers).
+const BLOCK_JSON_BYTES: usize = 64 << 20;
 
 /// Shared state of the RPC server.
 #[derive(Clone)]
@@ -25,6 +43,8 @@ pub(crate) struct EthCtx {
     pub(crate) filters: Arc<Filters>,
     /// Analyzed contract code shared by every call's block state.
     pub(crate) code: Arc<CodeCache>,
+    /// Whole-block answers by block hash, as JSON text.
+    block_json: Arc<SharedCache<(B256, BlockJson), Arc<RawValue>>>,
 }
 
 impl std::fmt::Debug for EthCtx {
@@ -60,7 +80,27 @@ impl EthCtx {
             chain_id,
             filters,
             code: Arc::new(CodeCache::new(CODE_CACHE_BYTES)),
+            block_json: Arc::new(SharedCache::new(BLOCK_JSON_BYTES)),
         }
+    }
+
+    /// The `kind` answer for `block` as JSON: built by `build` for the first request and
+    /// shared by every later one (and by those that arrive while it is built).
+    pub(crate) fn block_json<T: Serialize>(
+        &self,
+        block: &BlockData,
+        kind: BlockJson,
+        build: impl FnOnce() -> T,
+    ) -> RpcResult<Arc<RawValue>> {
+        self.block_json.get_or_build(
+            (block.hash, kind),
+            |json| json.get().len(),
+            || {
+                serde_json::value::to_raw_value(&build())
+                    .map(Arc::from)
+                    .map_err(|e| internal(e.to_string()))
+            },
+        )
     }
 
     /// The block a tag names. `pending` is `latest`: this node does not build a pending

@@ -78,11 +78,14 @@ impl DebugApi {
         let template = debug_inspector(opts.unwrap_or_default())?;
         let mut replay = Replay::new(&self.ctx, block)?;
         let mut traces = Vec::with_capacity(replay.block().transactions.len());
+        // One budget for the whole answer: each transaction gets what the ones before
+        // left.
+        let mut budget = self.ctx.config.max_trace_bytes;
         while let Some(hash) = replay.next_tx().map(|tx| tx.hash()) {
             let inspector = template
                 .try_clone()
                 .map_err(|e| server_error(e.to_string()))?;
-            traces.push(match trace_next(&mut replay, inspector)? {
+            traces.push(match trace_next(&mut replay, inspector, &mut budget)? {
                 Some(result) => TraceResult::Success {
                     result,
                     tx_hash: Some(hash),
@@ -112,7 +115,9 @@ impl DebugRpcServer for DebugApi {
         }
         let mut replay = Replay::new(&self.ctx, block)?;
         replay.run_until(index)?;
-        trace_next(&mut replay, inspector)?.ok_or_else(|| server_error(native_not_traceable(hash)))
+        let mut budget = self.ctx.config.max_trace_bytes;
+        trace_next(&mut replay, inspector, &mut budget)?
+            .ok_or_else(|| server_error(native_not_traceable(hash)))
     }
 
     fn trace_call(
@@ -136,7 +141,7 @@ impl DebugRpcServer for DebugApi {
             opts.state_overrides,
             opts.block_overrides,
         )?;
-        trace_call(&mut db, &env, inspector)
+        trace_call(&mut db, &env, inspector, self.ctx.config.max_trace_bytes)
     }
 
     fn trace_block_by_number(

@@ -2,18 +2,22 @@
 //! transaction submission.
 
 use crate::{
+    backend::BlockData,
     convert::{
-        RpcReceipt, RpcTransaction, pending_transaction, rpc_block, rpc_receipts, rpc_transaction,
+        RpcReceipt, RpcTransaction, pending_transaction, rpc_block, rpc_receipt, rpc_receipts,
+        rpc_transaction,
     },
-    ctx::EthCtx,
+    ctx::{BlockJson, EthCtx},
     error::{RpcResult, internal, server_error},
 };
 use alloy_consensus::TxEnvelope;
 use alloy_eips::{BlockId, BlockNumberOrTag, eip2718::Decodable2718, eip2718::Eip2718Error};
 use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
-use alloy_rpc_types_eth::{Block, Index};
+use alloy_rpc_types_eth::Index;
 use bytom2_utxo::{AssetId, StateView};
 use jsonrpsee::proc_macros::rpc;
+use serde_json::value::RawValue;
+use std::sync::Arc;
 
 /// `eth_*` methods over blocks, transactions and state.
 #[rpc(server, namespace = "eth")]
@@ -41,15 +45,11 @@ pub(crate) trait EthRpc {
         &self,
         tag: BlockNumberOrTag,
         full: Option<bool>,
-    ) -> RpcResult<Option<Block<RpcTransaction>>>;
+    ) -> RpcResult<Option<Arc<RawValue>>>;
 
     /// `eth_getBlockByHash`.
     #[method(name = "getBlockByHash", blocking)]
-    fn block_by_hash(
-        &self,
-        hash: B256,
-        full: Option<bool>,
-    ) -> RpcResult<Option<Block<RpcTransaction>>>;
+    fn block_by_hash(&self, hash: B256, full: Option<bool>) -> RpcResult<Option<Arc<RawValue>>>;
 
     /// `eth_getBlockTransactionCountByNumber`.
     #[method(name = "getBlockTransactionCountByNumber", blocking)]
@@ -93,7 +93,7 @@ pub(crate) trait EthRpc {
 
     /// `eth_getBlockReceipts`.
     #[method(name = "getBlockReceipts", blocking)]
-    fn block_receipts(&self, block: BlockId) -> RpcResult<Option<Vec<RpcReceipt>>>;
+    fn block_receipts(&self, block: BlockId) -> RpcResult<Option<Arc<RawValue>>>;
 
     /// `eth_getBalance`: the sum of the address's BTM outputs at that block.
     #[method(name = "getBalance")]
@@ -129,7 +129,17 @@ impl EthApi {
         Self { ctx }
     }
 
-    fn block_of(&self, id: BlockId) -> RpcResult<Option<std::sync::Arc<crate::BlockData>>> {
+    /// The block as `eth_getBlockBy*` answers it, shared between requests.
+    fn block_json(&self, block: &BlockData, full: bool) -> RpcResult<Arc<RawValue>> {
+        let kind = if full {
+            BlockJson::Full
+        } else {
+            BlockJson::Hashes
+        };
+        self.ctx.block_json(block, kind, || rpc_block(block, full))
+    }
+
+    fn block_of(&self, id: BlockId) -> RpcResult<Option<Arc<BlockData>>> {
         match id {
             BlockId::Number(tag) => self.ctx.block_by_tag(tag),
             BlockId::Hash(h) => self.ctx.block_by_hash(h.block_hash),
@@ -163,22 +173,18 @@ impl EthRpcServer for EthApi {
         &self,
         tag: BlockNumberOrTag,
         full: Option<bool>,
-    ) -> RpcResult<Option<Block<RpcTransaction>>> {
-        Ok(self
-            .ctx
+    ) -> RpcResult<Option<Arc<RawValue>>> {
+        self.ctx
             .block_by_tag(tag)?
-            .map(|b| rpc_block(&b, full.unwrap_or(false))))
+            .map(|b| self.block_json(&b, full.unwrap_or(false)))
+            .transpose()
     }
 
-    fn block_by_hash(
-        &self,
-        hash: B256,
-        full: Option<bool>,
-    ) -> RpcResult<Option<Block<RpcTransaction>>> {
-        Ok(self
-            .ctx
+    fn block_by_hash(&self, hash: B256, full: Option<bool>) -> RpcResult<Option<Arc<RawValue>>> {
+        self.ctx
             .block_by_hash(hash)?
-            .map(|b| rpc_block(&b, full.unwrap_or(false))))
+            .map(|b| self.block_json(&b, full.unwrap_or(false)))
+            .transpose()
     }
 
     fn tx_count_by_number(&self, tag: BlockNumberOrTag) -> RpcResult<Option<U64>> {
@@ -249,11 +255,16 @@ impl EthRpcServer for EthApi {
         let Some(block) = self.ctx.block(number)? else {
             return Ok(None);
         };
-        Ok(rpc_receipts(&block).into_iter().nth(index as usize))
+        Ok(rpc_receipt(&block, index as usize))
     }
 
-    fn block_receipts(&self, block: BlockId) -> RpcResult<Option<Vec<RpcReceipt>>> {
-        Ok(self.block_of(block)?.map(|b| rpc_receipts(&b)))
+    fn block_receipts(&self, block: BlockId) -> RpcResult<Option<Arc<RawValue>>> {
+        self.block_of(block)?
+            .map(|b| {
+                self.ctx
+                    .block_json(&b, BlockJson::Receipts, || rpc_receipts(&b))
+            })
+            .transpose()
     }
 
     fn balance(&self, address: Address, block: Option<BlockId>) -> RpcResult<U256> {

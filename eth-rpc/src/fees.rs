@@ -286,17 +286,17 @@ mod tests {
                 }
             })
             .collect();
-        BlockData {
-            header: Header {
+        BlockData::new(
+            Header {
                 base_fee_per_gas: Some(10),
                 gas_used: cumulative,
                 gas_limit: 1_000_000,
                 ..Default::default()
             },
-            hash: B256::ZERO,
-            transactions: txs.iter().map(|(tip, _)| tx(*tip).into()).collect(),
+            B256::ZERO,
+            txs.iter().map(|(tip, _)| tx(*tip).into()).collect(),
             receipts,
-        }
+        )
     }
 
     #[test]

@@ -106,7 +106,9 @@ mod overlay;
 mod pubsub;
 mod replay;
 mod server;
+mod shared;
 mod trace;
+mod trace_budget;
 mod tracer;
 mod txpool;
 mod utxo;
@@ -121,6 +123,7 @@ pub use convert::{
 pub use dev::{DevBackend, DevError};
 pub use net_web3::default_client_version;
 pub use server::{RpcConfig, RpcError, RpcHandle, start_server};
+pub use shared::SharedCache;
 pub use utxo::{
     AssetJson, BalanceJson, CoinJson, FeeScheduleJson, OutPointParam, SettlementJson, SupplyJson,
 };

@@ -69,6 +69,10 @@ pub struct RpcConfig {
     pub max_fee_history_blocks: u64,
     /// A filter not polled for this long is dropped (default 5 minutes).
     pub filter_timeout: Duration,
+    /// Largest trace a `debug_trace*` answer may hold, in bytes of JSON as estimated
+    /// while it is built (default 64 MiB): past it the tracer records no more and the
+    /// answer is `-32000` "trace exceeds the size limit of N bytes…".
+    pub max_trace_bytes: usize,
     /// `web3_clientVersion` (default [`default_client_version`]).
     pub client_version: String,
 }
@@ -88,6 +92,7 @@ impl RpcConfig {
             max_logs: 10_000,
             max_fee_history_blocks: 1024,
             filter_timeout: Duration::from_secs(5 * 60),
+            max_trace_bytes: 64 << 20,
             client_version: default_client_version(),
         }
     }

@@ -6,6 +6,7 @@ use crate::{
     error::{RpcResult, internal, invalid_params, server_error},
     evm::{CallDb, CallEnv, CallError, inspect},
     replay::{Replay, Step},
+    trace_budget::Bounded,
 };
 use alloy_primitives::{Address, B256, U256};
 use alloy_rpc_types_trace::geth::{GethDebugTracerType, GethDebugTracingOptions, GethTrace};
@@ -54,27 +55,32 @@ pub(crate) fn native_not_traceable(hash: B256) -> String {
     )
 }
 
-/// Traces a call request with `inspector` over `db` (nothing is committed).
+/// Traces a call request with `inspector` over `db` (nothing is committed); the answer
+/// stops at `max_bytes` ([`Bounded`]).
 pub(crate) fn trace_call(
     db: &mut CallDb,
     env: &CallEnv,
     inspector: DebugInspector,
+    max_bytes: usize,
 ) -> RpcResult<GethTrace> {
-    let (result, mut inspector) = inspect(db, env, env.tx.clone(), inspector);
+    let (result, inspector) = inspect(db, env, env.tx.clone(), Bounded::new(inspector, max_bytes));
     let result = result.map_err(|e| match e {
         CallError::Invalid(e) => server_error(e.to_string()),
         CallError::Internal(e) => internal(e),
     })?;
     inspector
+        .finish()?
         .get_result(None, &env.tx, &env.block, &result, &mut RefDb::new(db))
         .map_err(internal)
 }
 
 /// Runs the next transaction of `replay`, an Ethereum one under `inspector`: its trace,
-/// or `None` for a native transaction (applied, nothing to trace).
+/// or `None` for a native transaction (applied, nothing to trace). The answer stops at
+/// `budget` bytes ([`Bounded`]), and what it takes is taken off `budget`.
 pub(crate) fn trace_next(
     replay: &mut Replay,
     inspector: DebugInspector,
+    budget: &mut usize,
 ) -> RpcResult<Option<GethTrace>> {
     let tx = replay.next_tx();
     let tx_env = tx
@@ -87,17 +93,22 @@ pub(crate) fn trace_next(
         tx_hash: tx.map(BlockTx::hash),
     };
     let block_env = replay.block_env();
-    let step = replay.trace_next(inspector, |mut inspector, result, state| {
-        inspector.get_result(
-            Some(context),
-            &tx_env,
-            &block_env,
-            result,
-            &mut RefDb::new(state),
-        )
+    let inspector = Bounded::new(inspector, *budget);
+    let step = replay.trace_next(inspector, |inspector, result, state| {
+        *budget = budget.saturating_sub(inspector.used());
+        inspector
+            .finish()?
+            .get_result(
+                Some(context),
+                &tx_env,
+                &block_env,
+                result,
+                &mut RefDb::new(state),
+            )
+            .map_err(internal)
     })?;
     match step {
-        Step::Eth(trace) => trace.map(Some).map_err(internal),
+        Step::Eth(trace) => trace.map(Some),
         Step::Native => Ok(None),
     }
 }

@@ -224,11 +224,11 @@ impl Chain {
         let mut state = parent.clone();
         state.write_changes(block.changes.clone()).expect("write");
         let number = block.header.number;
-        let data = BlockData {
-            header: block.header.clone(),
-            hash: block.hash,
-            transactions: block.transactions.iter().map(|e| e.tx.clone()).collect(),
-            receipts: block
+        let data = BlockData::new(
+            block.header.clone(),
+            block.hash,
+            block.transactions.iter().map(|e| e.tx.clone()).collect(),
+            block
                 .transactions
                 .iter()
                 .map(|e| ReceiptData {
@@ -238,7 +238,7 @@ impl Chain {
                     native_fee: e.native_fee,
                 })
                 .collect(),
-        };
+        );
         for (i, tx) in data.transactions.iter().enumerate() {
             self.tx_location.insert(tx.hash(), (number, i as u32));
         }
@@ -272,12 +272,7 @@ impl MemBackend {
         hashes.insert(0, genesis.hash);
         let mut by_hash = HashMap::default();
         by_hash.insert(genesis.hash, 0);
-        let block = BlockData {
-            header: genesis.header,
-            hash: genesis.hash,
-            transactions: Vec::new(),
-            receipts: Vec::new(),
-        };
+        let block = BlockData::new(genesis.header, genesis.hash, Vec::new(), Vec::new());
         Arc::new(Self {
             chain: Mutex::new(Chain {
                 spec,

@@ -4,13 +4,15 @@
 //! Phases: end-to-end throughput (BTM and ERC-20 transfers, single requests and batches),
 //! inclusion latency at half capacity, the read path (64 concurrent clients), peak memory
 //! and data size, start-up time; on bytom2 alone, native (type 0x62) against Ethereum BTM
-//! transfers (issue #5). Run through `bench/run.sh`.
+//! transfers (issue #5); wallets that poll receipts and explorers that read while blocks
+//! are made (issue #19, `--only wallets`). Run through `bench/run.sh`.
 
 mod load;
 mod native;
 mod nodes;
 mod phases;
 mod report;
+mod wallets;
 mod wire;
 
 use alloy_signer_local::{MnemonicBuilder, PrivateKeySigner, coins_bip39::English};
@@ -77,6 +79,9 @@ enum Only {
     Native,
     /// The read path on both nodes (printed, not written to the report).
     Reads,
+    /// Wallets polling receipts and readers during block production, on both nodes
+    /// (issue #19); its section of the report is replaced in `--out`.
+    Wallets,
 }
 
 fn keys(count: usize) -> anyhow::Result<Vec<PrivateKeySigner>> {
@@ -130,6 +135,16 @@ fn main() -> anyhow::Result<()> {
                 println!("{name} {label}: {rate:.0} req/s");
             }
         }
+        return Ok(());
+    }
+    if let Some(Only::Wallets) = args.only {
+        let r = runtime.block_on(wallets::run(&ctx))?;
+        let section = wallets::section(&args_summary(&args), &r);
+        println!("{section}");
+        let old = std::fs::read_to_string(&args.out).unwrap_or_default();
+        std::fs::write(&args.out, wallets::splice(&old, &section))
+            .with_context(|| format!("writing {}", args.out.display()))?;
+        eprintln!("updated the wallets section of {}", args.out.display());
         return Ok(());
     }
     if let Some(Only::Native) = args.only {

@@ -56,6 +56,7 @@ impl NodeProc {
         gas_limit: u64,
         block_time: Option<f64>,
         log_level: &str,
+        log: Option<&Path>,
     ) -> anyhow::Result<Self> {
         let port = free_port()?;
         let mut cmd = Command::new(bin);
@@ -71,11 +72,16 @@ impl NodeProc {
             "--gas-limit",
             &gas_limit.to_string(),
             "--log-level",
-            log_level,
+            if log.is_some() { "info" } else { log_level },
         ])
         .args(["--max-pool-txs", "200000"]);
         if let Some(t) = block_time {
             cmd.args(["--block-time", &t.to_string()]);
+        }
+        if let Some(path) = log {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            cmd.env("NO_COLOR", "1").stderr(file);
         }
         Self::spawn("bytom2", cmd, port)
     }
@@ -108,7 +114,6 @@ impl NodeProc {
         let started = Instant::now();
         let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
             .spawn()
             .with_context(|| format!("starting {name}"))?;
         // Drain stdout so the node never blocks on a full pipe.

@@ -112,17 +112,21 @@ impl NativeVsEth {
     }
 }
 
+/// Which node a phase runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Which {
+pub(crate) enum Which {
     Bytom2,
     Anvil,
 }
 
-fn start(
+/// Starts `which` on a fresh data directory named by `tag`; bytom2's log goes to `log`
+/// (at `info`) when one is given.
+pub(crate) fn start(
     ctx: &Ctx,
     which: Which,
     block_time: Option<f64>,
     tag: &str,
+    log: Option<&std::path::Path>,
 ) -> anyhow::Result<(NodeProc, PathBuf)> {
     let datadir = ctx.scratch.join(format!("bytom2-{tag}"));
     let node = match which {
@@ -133,13 +137,15 @@ fn start(
             ctx.gas_limit,
             block_time,
             &ctx.node_log_level,
+            log,
         )?,
         Which::Anvil => NodeProc::anvil(&ctx.anvil, ctx.keys.len(), ctx.gas_limit, block_time)?,
     };
     Ok((node, datadir))
 }
 
-fn chain_id(ctx: &Ctx, which: Which) -> u64 {
+/// The chain id `which` runs with.
+pub(crate) fn chain_id(ctx: &Ctx, which: Which) -> u64 {
     match which {
         Which::Bytom2 => ctx.chain_id,
         Which::Anvil => 31337,
@@ -169,7 +175,7 @@ async fn send(client: &HttpClient, raw: &Bytes) -> anyhow::Result<String> {
 }
 
 /// Deploys the OpenZeppelin test token from key 0 and gives every sender some.
-async fn setup_token(
+pub(crate) async fn setup_token(
     ctx: &Ctx,
     client: &HttpClient,
     chain_id: u64,
@@ -441,7 +447,7 @@ fn dir_mib(path: &std::path::Path) -> Option<f64> {
 async fn run_node(ctx: &Ctx, which: Which) -> anyhow::Result<NodeResults> {
     let id = chain_id(ctx, which);
     // Run 1: interval mining, throughput and latency, memory.
-    let (node, datadir) = start(ctx, which, Some(1.0), "tp")?;
+    let (node, datadir) = start(ctx, which, Some(1.0), "tp", None)?;
     let mut r = NodeResults {
         name: node.name,
         startup_s: node.startup,
@@ -661,7 +667,7 @@ async fn native_throughput(
 /// gas limit, same senders and transaction count): Ethereum transfers, then the native
 /// run, then Ethereum transfers again.
 pub(crate) async fn native_vs_eth(ctx: &Ctx) -> anyhow::Result<NativeVsEth> {
-    let (node, _) = start(ctx, Which::Bytom2, Some(1.0), "native")?;
+    let (node, _) = start(ctx, Which::Bytom2, Some(1.0), "native", None)?;
     let result = async {
         let client = load::client(&node.url)?;
         // Every run of this phase starts right after a block is in, so that no kind is
@@ -704,7 +710,7 @@ pub(crate) async fn native_vs_eth(ctx: &Ctx) -> anyhow::Result<NativeVsEth> {
 /// interval moves the mined rate by a large step; a run many block times long shows the
 /// rate the node keeps up.
 async fn steady_phase(ctx: &Ctx, which: Which) -> anyhow::Result<(Throughput, Throughput)> {
-    let (node, _) = start(ctx, which, Some(1.0), "steady")?;
+    let (node, _) = start(ctx, which, Some(1.0), "steady", None)?;
     let run = async {
         let id = chain_id(ctx, which);
         let client = load::client(&node.url)?;
@@ -744,7 +750,7 @@ async fn read_phase(
     ctx: &Ctx,
     which: Which,
 ) -> anyhow::Result<(&'static str, Vec<(&'static str, f64)>)> {
-    let (node, _) = start(ctx, which, None, "read")?;
+    let (node, _) = start(ctx, which, None, "read", None)?;
     let reads = async {
         let client = load::client(&node.url)?;
         read_path(ctx, &client, &node.url, chain_id(ctx, which)).await

@@ -20,6 +20,25 @@ use alloy_rpc_types_eth::TransactionRequest;
 use jsonrpsee::{proc_macros::rpc, types::ErrorObjectOwned};
 use serde::{Deserialize, Deserializer, Serialize};
 
+/// Most blocks one `evm_mine`, `hardhat_mine` or `anvil_mine` call mines (a larger count
+/// is `-32602`). They are mined one after another before the call answers (as anvil
+/// does; Hardhat's own node mines lazily), at about a thousand empty blocks a second, so
+/// a call stays within minutes and a shutdown interrupts it between two blocks.
+pub const MAX_MINE_BLOCKS: u64 = 100_000;
+
+/// `-32602` for a block count of zero or over [`MAX_MINE_BLOCKS`].
+fn check_mine_count(count: u64) -> RpcResult<u64> {
+    if count == 0 {
+        return Err(invalid_params("the number of blocks must be at least 1"));
+    }
+    if count > MAX_MINE_BLOCKS {
+        return Err(invalid_params(format!(
+            "cannot mine {count} blocks in one call: at most {MAX_MINE_BLOCKS}"
+        )));
+    }
+    Ok(count)
+}
+
 /// Why a development method failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DevError {
@@ -364,16 +383,13 @@ impl DevRpcServer for DevApi {
                 (timestamp.map(|t| t.0), blocks.map_or(1, |b| b.0))
             }
         };
-        dev.mine(blocks, None, timestamp)?;
+        dev.mine(check_mine_count(blocks)?, None, timestamp)?;
         Ok("0x0")
     }
 
     fn mine(&self, count: Option<Quantity>, interval: Option<Quantity>) -> RpcResult<()> {
         let dev = self.dev("hardhat_mine")?;
-        let count = count.map_or(1, |c| c.0);
-        if count == 0 {
-            return Err(invalid_params("the number of blocks must be at least 1"));
-        }
+        let count = check_mine_count(count.map_or(1, |c| c.0))?;
         Ok(dev.mine(count, Some(interval.map_or(1, |i| i.0)), None)?)
     }
 

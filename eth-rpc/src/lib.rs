@@ -120,7 +120,7 @@ pub use backend::{
 pub use convert::{
     NativeReceiptJson, NativeTransactionJson, OutPointJson, OutputJson, RpcReceipt, RpcTransaction,
 };
-pub use dev::{DevBackend, DevError};
+pub use dev::{DevBackend, DevError, MAX_MINE_BLOCKS};
 pub use net_web3::default_client_version;
 pub use server::{RpcConfig, RpcError, RpcHandle, start_server};
 pub use shared::SharedCache;

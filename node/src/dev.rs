@@ -222,7 +222,14 @@ impl Node {
     ) -> Result<(), NodeError> {
         let _producing = self.producing().lock();
         let mut next = timestamp;
-        for _ in 0..blocks {
+        for mined in 0..blocks {
+            // A shutdown stops a long run between two blocks.
+            if self.is_stopping() {
+                return Err(NodeError::ShuttingDown {
+                    mined,
+                    requested: blocks,
+                });
+            }
             self.mine_block_locked(next)?;
             // The block just committed is the cached head.
             next = interval.map(|every| self.chain().head().header.timestamp.saturating_add(every));

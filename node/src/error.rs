@@ -43,6 +43,15 @@ pub enum NodeError {
         /// The error.
         message: String,
     },
+    /// The node is shutting down: a development method that mines many blocks stopped
+    /// after `mined` of them.
+    #[error("the node is shutting down; stopped after {mined} of {requested} blocks")]
+    ShuttingDown {
+        /// Blocks mined before it stopped.
+        mined: u64,
+        /// Blocks asked for.
+        requested: u64,
+    },
     /// The database is missing a block it says it has.
     #[error("database is missing block {0}")]
     MissingBlock(u64),

@@ -9,6 +9,7 @@
 //! - [`Node`]: chain + mempool + block producer (automine or interval), the
 //!   `EthBackend` the RPC server reads through;
 //! - [`workload`]: deterministic signed workloads for tests and benchmarks;
+//! - [`priority`]: the RPC threads yield the cores to block production;
 //! - the process's global allocator (jemalloc), for the binary and everything else that
 //!   links this crate (tests, examples, benches, where raw revm gets it too).
 //!
@@ -42,6 +43,7 @@ mod dev;
 mod error;
 mod mempool;
 mod pipeline;
+pub mod priority;
 mod service;
 pub mod wallet;
 pub mod workload;

@@ -4,9 +4,12 @@
 use anyhow::Context as _;
 use bytom2_chainspec::{ChainSpec, dev_accounts};
 use bytom2_eth_rpc::{RpcConfig, start_server};
-use bytom2_node::{Chain, Mining, Node, NodeConfig, PoolConfig};
+use bytom2_node::{Chain, Mining, Node, NodeConfig, PoolConfig, priority};
 use clap::{Parser, Subcommand};
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
+
+/// How long a shutdown waits for RPC calls in progress to answer.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// bytom2: an EVM-compatible UTXO chain.
 #[derive(Debug, Parser)]
@@ -136,9 +139,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let node = Node::new(chain, config);
 
+    // Every RPC thread (async workers and the blocking pool) runs below the producer's
+    // priority: reads wait for the block, not the other way round (module `priority`).
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("bytom2-rpc")
+        .on_thread_start(|| {
+            if let Err(e) = priority::lower_current_thread() {
+                tracing::debug!(target: "node", error = %e, "cannot lower an RPC thread's priority");
+            }
+        })
         .build()
         .context("starting the async runtime")?;
     // Handlers first: a signal that arrives once the address is printed must find them.
@@ -186,14 +196,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if signalled {
         tracing::info!(target: "node", "shutting down");
     }
-    // Stop taking transactions first, then let the producer finish the block in progress.
+    // Stop taking requests first; then the producer finishes the block in progress and a
+    // development method that mines many blocks stops after the one it is mining.
     server.stop();
-    runtime.block_on(server.stopped());
     node.shutdown();
+    let stopped = runtime.block_on(async {
+        // The timer needs the runtime: it is made inside it.
+        tokio::time::timeout(SHUTDOWN_GRACE, server.stopped()).await
+    });
+    if stopped.is_err() {
+        tracing::warn!(target: "node", "RPC calls still running at shutdown are abandoned");
+    }
     let produced = producer
         .join()
         .map_err(|_| anyhow::anyhow!("block producer panicked"))?;
     produced.context("block producer failed")?;
+    // A call still running on the blocking pool (a long trace, say) holds nothing the
+    // data directory needs: it is not waited for.
+    runtime.shutdown_timeout(Duration::ZERO);
     if !signalled {
         anyhow::bail!("block producer stopped unexpectedly");
     }

@@ -4,14 +4,11 @@
 use crate::chain::{BlockBuilder, Rejected};
 use crate::dev::{DevState, Production};
 use crate::{Chain, DbBlockHashes, Mempool, NodeError, PoolConfig, mempool::AdmissionContext};
-use alloy_primitives::{
-    Address, B256, Bytes,
-    map::{HashMap, HashSet},
-};
+use alloy_primitives::{Address, B256, Bytes, map::HashSet};
 use bytom2_eth_rpc::DevBackend;
 use bytom2_eth_rpc::{
     BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, ReceiptData,
-    SettlementData,
+    SettlementData, SharedCache,
 };
 use bytom2_evm_adapter::{BlockAttributes, BlockTx, ExecutedBlock, RecoveredTx};
 use bytom2_storage::LatestState;
@@ -126,7 +123,8 @@ pub struct Node {
     stop: AtomicBool,
     blocks: broadcast::Sender<u64>,
     pending: broadcast::Sender<B256>,
-    cache: Mutex<BlockCache>,
+    /// Recently read blocks, decoded.
+    cache: SharedCache<u64, Arc<BlockData>>,
     /// How the next blocks are made; the dev methods change it.
     production: Mutex<Production>,
     /// Held while a block is produced or the dev methods change the chain, so neither
@@ -136,40 +134,10 @@ pub struct Node {
     dev: Option<DevState>,
 }
 
-/// Recently read blocks, evicted oldest-inserted first once they hold more than
-/// [`BlockCache::MAX_WEIGHT`] transactions (plus one per block), so log scans over
-/// thousands of small blocks and reads of a few huge ones both stay bounded.
-#[derive(Debug, Default)]
-struct BlockCache {
-    blocks: HashMap<u64, Arc<BlockData>>,
-    order: std::collections::VecDeque<u64>,
-    weight: usize,
-}
-
-impl BlockCache {
-    const MAX_WEIGHT: usize = 200_000;
-
-    fn get(&self, number: u64) -> Option<Arc<BlockData>> {
-        self.blocks.get(&number).cloned()
-    }
-
-    fn insert(&mut self, number: u64, block: Arc<BlockData>) {
-        if self.blocks.contains_key(&number) {
-            return;
-        }
-        self.weight += 1 + block.transactions.len();
-        self.blocks.insert(number, block);
-        self.order.push_back(number);
-        while self.weight > Self::MAX_WEIGHT {
-            let Some(old) = self.order.pop_front() else {
-                break;
-            };
-            if let Some(b) = self.blocks.remove(&old) {
-                self.weight -= 1 + b.transactions.len();
-            }
-        }
-    }
-}
+/// Most transactions (plus one per block) the decoded blocks kept for RPC hold, so log
+/// scans over thousands of small blocks and reads of a few huge ones both stay bounded.
+/// A block is decoded once however many readers ask for it at the same time.
+const BLOCK_CACHE_WEIGHT: usize = 200_000;
 
 // === impl Node ===
 
@@ -190,7 +158,7 @@ impl Node {
             stop: AtomicBool::new(false),
             blocks: broadcast::channel(1024).0,
             pending: broadcast::channel(16_384).0,
-            cache: Mutex::new(BlockCache::default()),
+            cache: SharedCache::new(BLOCK_CACHE_WEIGHT),
         })
     }
 
@@ -221,7 +189,7 @@ impl Node {
 
     /// Forgets every cached block (the chain moved back).
     pub(crate) fn clear_block_cache(&self) {
-        *self.cache.lock() = BlockCache::default();
+        self.cache.clear();
     }
 
     pub(crate) fn state_nonce(state: &dyn StateView, address: Address) -> u64 {
@@ -232,6 +200,11 @@ impl Node {
         let (lock, cvar) = &self.wake;
         *lock.lock() = true;
         cvar.notify_one();
+    }
+
+    /// Whether [`Node::shutdown`] was called.
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
     }
 
     /// Asks the producer to stop after the block in progress.
@@ -553,10 +526,27 @@ impl Node {
         }
     }
 
+    /// Block `number` decoded for RPC, from the cache or the database.
     fn load_block(&self, number: u64) -> Result<Option<Arc<BlockData>>, String> {
-        if let Some(b) = self.cache.lock().get(number) {
-            return Ok(Some(b));
+        // A block not yet committed is not found and nothing is kept for it.
+        let loaded = self.cache.get_or_build(
+            number,
+            |b| 1 + b.transactions.len(),
+            || match self.decode_block(number) {
+                Ok(Some(block)) => Ok(Arc::new(block)),
+                Ok(None) => Err(None),
+                Err(e) => Err(Some(e)),
+            },
+        );
+        match loaded {
+            Ok(block) => Ok(Some(block)),
+            Err(None) => Ok(None),
+            Err(Some(e)) => Err(e),
         }
+    }
+
+    /// Reads and decodes block `number` (`None` when it is not committed).
+    fn decode_block(&self, number: u64) -> Result<Option<BlockData>, String> {
         let db = self.chain.db();
         let Some(header) = db.header(number).map_err(|e| e.to_string())? else {
             return Ok(None);
@@ -583,14 +573,7 @@ impl Node {
             })
             .collect();
         let hash = header.hash_slow();
-        let block = Arc::new(BlockData {
-            header,
-            hash,
-            transactions,
-            receipts,
-        });
-        self.cache.lock().insert(number, block.clone());
-        Ok(Some(block))
+        Ok(Some(BlockData::new(header, hash, transactions, receipts)))
     }
 }
 
@@ -613,7 +596,7 @@ impl EthBackend for Node {
     }
 
     fn logs_bloom(&self, number: u64) -> Result<Option<alloy_primitives::Bloom>, String> {
-        if let Some(b) = self.cache.lock().get(number) {
+        if let Some(b) = self.cache.get(&number) {
             return Ok(Some(b.header.logs_bloom));
         }
         let header = self.chain.db().header(number).map_err(|e| e.to_string())?;

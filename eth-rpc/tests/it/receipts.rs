@@ -135,7 +135,7 @@ async fn receipts_of_a_10k_block_are_unchanged() {
     // Ethereum transaction (the native one logs nothing).
     let store_before = |i: usize| {
         let eth = if i > NATIVE_AT { i - 1 } else { i };
-        (eth + 2) / 3
+        eth.div_ceil(3)
     };
     for i in [0, 4_998, 9_998] {
         let logs = all[i]["logs"].as_array().expect("logs");

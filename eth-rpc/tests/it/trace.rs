@@ -540,3 +540,91 @@ async fn tracing_errors_are_clear() {
     let err = refused(&node, "debug_traceBlockByNumber", vec![json!("0x0")]).await;
     assert_eq!(err.message(), "genesis is not traceable");
 }
+
+/// A trace stops at `max_trace_bytes` while it is built: an endless loop under the struct
+/// logger (about 170,000 steps here, some 20 MB of JSON unbounded) is refused with the
+/// limit in the message, and the same call traced within the limit still answers.
+#[tokio::test]
+async fn traces_stop_at_the_size_limit() {
+    let limit = 256 * 1024;
+    let node = TestNode::start_with(|c| c.max_trace_bytes = limit).await;
+    let looper = Address::repeat_byte(0xEE);
+    // JUMPDEST PUSH1 0 JUMP: runs until the gas is gone.
+    let overrides = json!({a(looper): {"code": "0x5b600056"}});
+    let call = json!({"to": a(looper), "gas": "0x1e8480"});
+    let err = refused(
+        &node,
+        "debug_traceCall",
+        vec![
+            call.clone(),
+            json!("latest"),
+            json!({"stateOverrides": overrides}),
+        ],
+    )
+    .await;
+    assert_eq!(err.code(), -32000);
+    assert_eq!(
+        err.message(),
+        format!(
+            "trace exceeds the size limit of {limit} bytes; trace less (disableStack, \
+             disableStorage, the struct logger's limit, or a call tracer)"
+        )
+    );
+    // geth's `limit` keeps the struct logger within the bound.
+    let t = node
+        .call(
+            "debug_traceCall",
+            vec![
+                call.clone(),
+                json!("latest"),
+                json!({"stateOverrides": overrides, "limit": 100}),
+            ],
+        )
+        .await;
+    assert_eq!(ops(&t).len(), 100);
+    assert_eq!(t["failed"], json!(true));
+    // A call tracer of the same loop is one frame.
+    let t = node
+        .call(
+            "debug_traceCall",
+            vec![
+                call,
+                json!("latest"),
+                json!({"stateOverrides": overrides, "tracer": "callTracer"}),
+            ],
+        )
+        .await;
+    assert_eq!(t["error"], json!("out of gas"));
+
+    // A mined transaction's trace has the same bound.
+    let key = &signers()[0];
+    let chain_id = DEV_CHAIN_ID;
+    let tx = sign_1559(
+        key,
+        chain_id,
+        0,
+        Some(Contracts::HEAVY),
+        U256::ZERO,
+        Bytes::new(),
+        200_000,
+    );
+    let hash = node.send(&tx).await;
+    let ok = node.call("debug_traceTransaction", vec![json!(hash)]).await;
+    assert_eq!(ops(&ok).last(), Some(&"STOP"));
+    let small = TestNode::start_with(|c| c.max_trace_bytes = 1_000).await;
+    let hash = small.send(&tx).await;
+    let err = refused(&small, "debug_traceTransaction", vec![json!(hash)]).await;
+    assert!(
+        err.message()
+            .starts_with("trace exceeds the size limit of 1000 bytes"),
+        "{}",
+        err.message()
+    );
+    let number = small.call("eth_blockNumber", vec![]).await;
+    let err = refused(&small, "debug_traceBlockByNumber", vec![number]).await;
+    assert!(
+        err.message().starts_with("trace exceeds the size limit"),
+        "{}",
+        err.message()
+    );
+}

@@ -144,3 +144,95 @@ fn unusable_data_directory_is_one_clear_line() {
     assert!(stderr.contains("not-a-dir"), "{stderr}");
     let _ = Duration::ZERO;
 }
+
+/// `rpc` with a JSON array of parameters.
+fn rpc_with(addr: &str, method: &str, params: &str) -> String {
+    let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{params}}}"#);
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+fn block_number(addr: &str) -> u64 {
+    let reply = rpc(addr, "eth_blockNumber");
+    let hex = reply
+        .split(r#""result":"0x"#)
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no block number in {reply}"));
+    u64::from_str_radix(hex, 16).unwrap()
+}
+
+#[test]
+fn mining_too_many_blocks_is_refused() {
+    let (mut child, addr) = start(&["--dev", "--port", "0"]);
+    for method in ["hardhat_mine", "anvil_mine"] {
+        let reply = rpc_with(&addr, method, r#"["0xffffffffffff"]"#);
+        assert!(reply.contains(r#""code":-32602"#), "{reply}");
+        assert!(
+            reply.contains("cannot mine 281474976710655 blocks in one call: at most 100000"),
+            "{reply}"
+        );
+    }
+    let reply = rpc_with(&addr, "evm_mine", r#"[{"blocks":"0x186a1"}]"#);
+    assert!(reply.contains(r#""code":-32602"#), "{reply}");
+    assert_eq!(block_number(&addr), 0, "nothing was mined");
+    // The cap itself is allowed (a small count shows the method still mines).
+    assert!(rpc_with(&addr, "hardhat_mine", r#"["0x3"]"#).contains(r#""result":null"#));
+    assert_eq!(block_number(&addr), 3);
+    assert!(terminate(&mut child).success());
+}
+
+#[test]
+fn sigterm_stops_a_long_mine_within_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let datadir = dir.path().to_str().unwrap().to_string();
+    let (mut child, addr) = start(&["--dev", "--port", "0", "--datadir", &datadir]);
+    let miner = {
+        let addr = addr.clone();
+        // The most one call may mine: minutes of work in a debug build.
+        std::thread::spawn(move || rpc_with(&addr, "hardhat_mine", r#"["0x186a0"]"#))
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while block_number(&addr) < 20 {
+        assert!(Instant::now() < deadline, "mining did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let signalled = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let stopped_in = signalled.elapsed();
+    eprintln!("stopped {stopped_in:?} after SIGTERM");
+    assert!(status.success(), "exit status {status:?}");
+    assert!(
+        stopped_in < Duration::from_secs(1),
+        "stopped {stopped_in:?} after SIGTERM"
+    );
+    // The call got an answer or its connection closed: it did not hang.
+    let answer = miner.join().unwrap();
+    assert!(!answer.contains(r#""result":null"#), "{answer}");
+    // The blocks mined before the signal are there after a restart.
+    let (mut child, addr) = start(&["--dev", "--port", "0", "--datadir", &datadir]);
+    let head = block_number(&addr);
+    assert!((20..100_000).contains(&head), "head {head}");
+    assert!(terminate(&mut child).success());
+}

@@ -46,6 +46,12 @@
 //!   `debug_traceTransaction` of one is `-32000`, block traces list them with an `error`,
 //!   `trace_*` give them no traces. Unknown transactions: `debug_traceTransaction`
 //!   `-32000` "transaction not found" (geth), `trace_transaction` `null` (reth).
+//!   A `debug_trace*` answer stops at [`RpcConfig::max_trace_bytes`] while it is built
+//!   (`-32000` "trace exceeds the size limit of N bytes…").
+//! - A receipt or a transaction is built from its own entries of the block
+//!   ([`BlockData::first_log_index`]), whatever the block's size; whole-block answers
+//!   (`eth_getBlockBy*`, `eth_getBlockReceipts`) are built once per block as JSON and
+//!   shared ([`SharedCache`], which the node also uses for its decoded blocks).
 //! - Polling filters expire after [`RpcConfig::filter_timeout`] without a poll;
 //!   subscriptions (`newHeads`, `logs`, `newPendingTransactions`) need a WebSocket.
 //!

@@ -70,32 +70,68 @@ impl<K: Hash + Eq + Clone, V: Clone> SharedCache<K, V> {
         weight: impl FnOnce(&V) -> usize,
         build: impl FnOnce() -> Result<V, E>,
     ) -> Result<V, E> {
-        let slot = {
-            let mut inner = self.inner.lock();
-            match inner.slots.get(&key) {
-                Some(slot) => slot.clone(),
-                None => {
-                    let slot = Arc::new(Slot {
-                        value: Mutex::new(None),
-                        weight: AtomicUsize::new(0),
-                    });
-                    inner.slots.insert(key.clone(), slot.clone());
-                    inner.order.push_back(key.clone());
-                    slot
-                }
-            }
-        };
+        let slot = self.slot(&key);
         let mut value = slot.value.lock();
         if let Some(v) = value.as_ref() {
             return Ok(v.clone());
         }
-        let built = build()?;
+        let built = match build() {
+            Ok(built) => built,
+            Err(e) => {
+                drop(value);
+                self.forget_empty(&key, &slot);
+                return Err(e);
+            }
+        };
         *value = Some(built.clone());
         let w = weight(&built);
         slot.weight.store(w, Ordering::Release);
         drop(value);
         self.charge(&key, &slot, w);
         Ok(built)
+    }
+
+    /// Puts `value` under `key` unless a value is there already (the writer of a block
+    /// hands it over before any reader asks).
+    pub fn insert(&self, key: K, value: V, weight: usize) {
+        let slot = self.slot(&key);
+        let mut current = slot.value.lock();
+        if current.is_some() {
+            return;
+        }
+        *current = Some(value);
+        slot.weight.store(weight, Ordering::Release);
+        drop(current);
+        self.charge(&key, &slot, weight);
+    }
+
+    /// `key`'s slot, made (empty, last in the eviction order) if there is none.
+    fn slot(&self, key: &K) -> Arc<Slot<V>> {
+        let mut inner = self.inner.lock();
+        if let Some(slot) = inner.slots.get(key) {
+            return slot.clone();
+        }
+        let slot = Arc::new(Slot {
+            value: Mutex::new(None),
+            weight: AtomicUsize::new(0),
+        });
+        inner.slots.insert(key.clone(), slot.clone());
+        inner.order.push_back(key.clone());
+        slot
+    }
+
+    /// Drops `key`'s slot if it is still `slot` and holds nothing (a failed build), so
+    /// that keys that never get a value (a block not yet made) take no room.
+    fn forget_empty(&self, key: &K, slot: &Arc<Slot<V>>) {
+        let mut inner = self.inner.lock();
+        let empty = inner.slots.get(key).is_some_and(|s| Arc::ptr_eq(s, slot))
+            && slot.value.try_lock().is_some_and(|v| v.is_none());
+        if empty {
+            inner.slots.remove(key);
+            if let Some(at) = inner.order.iter().position(|k| k == key) {
+                inner.order.remove(at);
+            }
+        }
     }
 
     /// Counts `w` for `key`'s new value (unless the slot was dropped meanwhile) and
@@ -163,6 +199,29 @@ mod tests {
         assert_eq!(cache.get(&1), None);
         assert_eq!(cache.get_or_build(1, |_| 1, || Ok::<_, &str>(5)), Ok(5));
         assert_eq!(cache.get_or_build(1, |_| 1, || Err("not called")), Ok(5));
+    }
+
+    #[test]
+    fn failed_builds_take_no_room_and_inserts_fill_slots() {
+        let cache = SharedCache::<u64, u64>::new(10);
+        for k in 0..1000 {
+            assert!(cache.get_or_build(k, |_| 1, || Err::<u64, _>(())).is_err());
+        }
+        {
+            let inner = cache.inner.lock();
+            assert!(inner.slots.is_empty() && inner.order.is_empty());
+        }
+        cache.insert(3, 30, 4);
+        cache.insert(3, 31, 4);
+        assert_eq!(cache.get(&3), Some(30), "an insert keeps the value there");
+        assert_eq!(cache.get_or_build(3, |_| 1, || Err("not called")), Ok(30));
+        for k in 4..8 {
+            cache.insert(k, k * 10, 4);
+        }
+        assert_eq!(cache.get(&3), None, "evicted");
+        assert_eq!(cache.get(&7), Some(70));
+        let inner = cache.inner.lock();
+        assert_eq!(inner.order.len(), inner.slots.len());
     }
 
     #[test]

@@ -268,6 +268,13 @@ impl Node {
             commit_ms = (started.elapsed() - executed).as_secs_f64() * 1e3,
             "built block"
         );
+        // The block goes to the readers' cache before anyone hears of it: the wallets
+        // that poll its receipts as soon as the head moves find it decoded.
+        let mut block = block;
+        let cached = Self::block_data(&mut block);
+        let weight = 1 + cached.transactions.len();
+        self.cache
+            .insert(cached.header.number, Arc::new(cached), weight);
         Ok((self.after_block(&block, &rejected)?, continued))
     }
 
@@ -528,7 +535,11 @@ impl Node {
 
     /// Block `number` decoded for RPC, from the cache or the database.
     fn load_block(&self, number: u64) -> Result<Option<Arc<BlockData>>, String> {
-        // A block not yet committed is not found and nothing is kept for it.
+        if number > self.latest_number() {
+            return Ok(None);
+        }
+        // A block not committed (a race with a dev revert) is not found and nothing is
+        // kept for it.
         let loaded = self.cache.get_or_build(
             number,
             |b| 1 + b.transactions.len(),
@@ -543,6 +554,25 @@ impl Node {
             Err(None) => Ok(None),
             Err(Some(e)) => Err(e),
         }
+    }
+
+    /// The RPC view of a block just committed, its transactions and logs moved out of
+    /// it (the rest of `block` stays for pool maintenance).
+    fn block_data(block: &mut ExecutedBlock) -> BlockData {
+        let executed = std::mem::take(&mut block.transactions);
+        let count = executed.len();
+        let mut transactions = Vec::with_capacity(count);
+        let mut receipts = Vec::with_capacity(count);
+        for e in executed {
+            receipts.push(ReceiptData {
+                success: e.success(),
+                cumulative_gas_used: e.receipt.receipt.cumulative_gas_used,
+                logs: e.receipt.receipt.logs,
+                native_fee: e.native_fee,
+            });
+            transactions.push(e.tx);
+        }
+        BlockData::new(block.header.clone(), block.hash, transactions, receipts)
     }
 
     /// Reads and decodes block `number` (`None` when it is not committed).

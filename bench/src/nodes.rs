@@ -79,9 +79,10 @@ impl NodeProc {
             cmd.args(["--block-time", &t.to_string()]);
         }
         if let Some(path) = log {
+            // The logged runs also use the development methods (automine off, `evm_mine`).
             let file = std::fs::File::create(path)
                 .with_context(|| format!("creating {}", path.display()))?;
-            cmd.env("NO_COLOR", "1").stderr(file);
+            cmd.arg("--dev").env("NO_COLOR", "1").stderr(file);
         }
         Self::spawn("bytom2", cmd, port)
     }

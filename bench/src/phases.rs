@@ -119,8 +119,8 @@ pub(crate) enum Which {
     Anvil,
 }
 
-/// Starts `which` on a fresh data directory named by `tag`; bytom2's log goes to `log`
-/// (at `info`) when one is given.
+/// Starts `which` on a fresh data directory named by `tag`; with `log`, bytom2 is a
+/// development node (the dev methods are served) and its log goes there at `info`.
 pub(crate) fn start(
     ctx: &Ctx,
     which: Which,

@@ -121,6 +121,11 @@ async fn run_node(ctx: &Ctx, which: Which) -> anyhow::Result<WalletResults> {
         );
         if which == Which::Bytom2 {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
+            // Kept after the run (the scratch directory goes) for a closer look.
+            let kept = std::env::temp_dir().join("bytom2-bench-wallets.log");
+            if std::fs::write(&kept, &text).is_ok() {
+                eprintln!("[{name}] node log: {}", kept.display());
+            }
             let blocks = parse_blocks(&text);
             r.blocks_idle = block_times(&blocks, idle_blocks);
             r.blocks_read = block_times(&blocks, read_blocks);

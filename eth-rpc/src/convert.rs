@@ -6,7 +6,7 @@ use alloy_consensus::{
     Receipt, ReceiptEnvelope, ReceiptWithBloom, Transaction as _, transaction::Recovered,
 };
 use alloy_eips::eip4895::Withdrawals;
-use alloy_primitives::{Address, B256, Bloom, Bytes, U64, U256};
+use alloy_primitives::{Address, B256, Bloom, Bytes, Log as PrimitiveLog, U64, U256};
 use alloy_rlp::Encodable;
 use alloy_rpc_types_eth::{Block, BlockTransactions, Header, Log, Transaction, TransactionReceipt};
 use bytom2_evm_adapter::{BlockTx, RecoveredTx};
@@ -362,34 +362,30 @@ pub(crate) fn pending_transaction(tx: &BlockTx) -> RpcTransaction {
     }
 }
 
+/// Log `position` of transaction `index` of `block` as RPC shows it (block-wide index).
+pub(crate) fn rpc_log(block: &BlockData, index: usize, position: usize, log: &PrimitiveLog) -> Log {
+    Log {
+        inner: log.clone(),
+        block_hash: Some(block.hash),
+        block_number: Some(block.header.number),
+        block_timestamp: Some(block.header.timestamp),
+        transaction_hash: block.transactions.get(index).map(BlockTx::hash),
+        transaction_index: Some(index as u64),
+        log_index: Some(block.first_log_index(index) + position as u64),
+        removed: false,
+    }
+}
+
 /// The logs of transaction `index` of `block`, with block-wide log indexes.
 pub(crate) fn tx_logs(block: &BlockData, index: usize) -> Vec<Log> {
-    let (Some(receipt), Some(tx)) = (block.receipts.get(index), block.transactions.get(index))
-    else {
+    let Some(receipt) = block.receipts.get(index) else {
         return Vec::new();
     };
-    let first = block.first_log_index(index);
     receipt
         .logs
         .iter()
         .enumerate()
-        .map(|(i, log)| Log {
-            inner: log.clone(),
-            block_hash: Some(block.hash),
-            block_number: Some(block.header.number),
-            block_timestamp: Some(block.header.timestamp),
-            transaction_hash: Some(tx.hash()),
-            transaction_index: Some(index as u64),
-            log_index: Some(first + i as u64),
-            removed: false,
-        })
-        .collect()
-}
-
-/// The logs of every transaction of `block`, with block-wide log indexes.
-pub(crate) fn block_logs(block: &BlockData) -> Vec<Vec<Log>> {
-    (0..block.transactions.len())
-        .map(|i| tx_logs(block, i))
+        .map(|(position, log)| rpc_log(block, index, position, log))
         .collect()
 }
 

@@ -10,7 +10,7 @@
 
 use crate::{
     backend::BlockData,
-    convert::block_logs,
+    convert::rpc_log,
     ctx::EthCtx,
     error::{RpcResult, invalid_params, server_error},
 };
@@ -50,11 +50,17 @@ pub(crate) fn matching_logs(block: &BlockData, filter: &Filter) -> Vec<Log> {
     if !filter.matches_bloom(block.header.logs_bloom) {
         return Vec::new();
     }
-    block_logs(block)
-        .into_iter()
-        .flatten()
-        .filter(|l| filter.matches(&l.inner))
-        .collect()
+    // Matched on the stored logs; only the matches are converted (a saturated bloom
+    // lets most blocks of a busy chain through).
+    let mut out = Vec::new();
+    for (index, receipt) in block.receipts.iter().enumerate() {
+        for (position, log) in receipt.logs.iter().enumerate() {
+            if filter.matches(log) {
+                out.push(rpc_log(block, index, position, log));
+            }
+        }
+    }
+    out
 }
 
 /// The inclusive block range of a range filter, clamped to the head; `None` when it is

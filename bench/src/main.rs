@@ -165,7 +165,12 @@ fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let results = runtime.block_on(phases::run_all(&ctx))?;
-    let md = report::markdown(&args_summary(&args), &results);
+    let mut md = report::markdown(&args_summary(&args), &results);
+    // Wallets and explorers (issue #19), on fresh nodes of their own.
+    match runtime.block_on(wallets::run(&ctx)) {
+        Ok(w) => md = wallets::splice(&md, &wallets::section(&args_summary(&args), &w)),
+        Err(e) => eprintln!("the wallets phase failed: {e:#}"),
+    }
     println!("{md}");
     std::fs::write(&args.out, md).with_context(|| format!("writing {}", args.out.display()))?;
     eprintln!("wrote {}", args.out.display());

@@ -55,7 +55,7 @@ pub(crate) struct WalletResults {
 }
 
 /// Block times from the node's log over a run's blocks.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct BlockTimes {
     pub(crate) blocks: usize,
     pub(crate) median_txs: f64,
@@ -66,6 +66,8 @@ pub(crate) struct BlockTimes {
     /// Sums over the run's blocks, per 1,000 transactions (comparable across block sizes).
     pub(crate) execute_per_k_ms: f64,
     pub(crate) commit_per_k_ms: f64,
+    /// Every block of the run: (transactions, execute ms, commit ms).
+    pub(crate) each: Vec<(usize, f64, f64)>,
 }
 
 /// Both nodes, bytom2 first.
@@ -456,6 +458,7 @@ fn block_times(blocks: &[BlockLine], (from, to): (u64, u64)) -> Option<BlockTime
         commit_max_ms: max(&commit),
         execute_per_k_ms: per_k(&execute),
         commit_per_k_ms: per_k(&commit),
+        each: run.iter().map(|b| (b.1, b.2, b.3)).collect(),
     })
 }
 
@@ -531,7 +534,7 @@ balances and `balanceOf` calls in a loop while the transfers are mined. \"idle\"
         "\nbytom2's blocks (its `built block` log lines), ERC-20 transfers idle and under the 64 readers:\n\n\
 | run | blocks | median txs | execute median / max ms | commit median / max ms | execute per 1,000 txs ms | commit per 1,000 txs ms |\n|---|---|---|---|---|---|---|"
     );
-    for (label, t) in [("idle", b.blocks_idle), ("64 readers", b.blocks_read)] {
+    for (label, t) in [("idle", &b.blocks_idle), ("64 readers", &b.blocks_read)] {
         match t {
             Some(t) => {
                 let _ = writeln!(
@@ -550,6 +553,22 @@ balances and `balanceOf` calls in a loop while the transfers are mined. \"idle\"
             None => {
                 let _ = writeln!(s, "| {label} | no blocks logged | | | | | |");
             }
+        }
+    }
+    // Fixed costs per block (the commit's sync above all) weigh more in small blocks:
+    // every block is listed, so blocks of similar size can be compared.
+    for (label, t) in [("idle", &b.blocks_idle), ("64 readers", &b.blocks_read)] {
+        if let Some(t) = t {
+            let each: Vec<String> = t
+                .each
+                .iter()
+                .map(|(txs, e, c)| format!("{txs} txs {e:.1}/{c:.1}"))
+                .collect();
+            let _ = writeln!(
+                s,
+                "\nEach block, {label} (execute/commit ms): {}.",
+                each.join(", ")
+            );
         }
     }
     s

@@ -140,23 +140,14 @@ fn main() -> anyhow::Result<()> {
     if let Some(Only::Wallets) = args.only {
         let r = runtime.block_on(wallets::run(&ctx))?;
         let section = wallets::section(&args_summary(&args), &r);
-        println!("{section}");
-        let old = std::fs::read_to_string(&args.out).unwrap_or_default();
-        std::fs::write(&args.out, wallets::splice(&old, &section))
-            .with_context(|| format!("writing {}", args.out.display()))?;
-        eprintln!("updated the wallets section of {}", args.out.display());
-        return Ok(());
+        return replace_section(&args.out, wallets::TITLE, &section);
     }
     if let Some(Only::Native) = args.only {
         let r = runtime
             .block_on(phases::native_vs_eth(&ctx))
             .map_err(|e| format!("{e:#}"));
         let section = report::native_section(&args_summary(&args), &r);
-        println!("{section}");
-        let old = std::fs::read_to_string(&args.out).unwrap_or_default();
-        std::fs::write(&args.out, report::splice_native(&old, &section))
-            .with_context(|| format!("writing {}", args.out.display()))?;
-        eprintln!("updated the native section of {}", args.out.display());
+        replace_section(&args.out, report::NATIVE_TITLE, &section)?;
         return r.map(|_| ()).map_err(|e| anyhow::anyhow!(e));
     }
     if args.bytom2_only {
@@ -168,12 +159,26 @@ fn main() -> anyhow::Result<()> {
     let mut md = report::markdown(&args_summary(&args), &results);
     // Wallets and explorers (issue #19), on fresh nodes of their own.
     match runtime.block_on(wallets::run(&ctx)) {
-        Ok(w) => md = wallets::splice(&md, &wallets::section(&args_summary(&args), &w)),
+        Ok(w) => {
+            let section = wallets::section(&args_summary(&args), &w);
+            md = report::splice(&md, wallets::TITLE, &section);
+        }
         Err(e) => eprintln!("the wallets phase failed: {e:#}"),
     }
     println!("{md}");
     std::fs::write(&args.out, md).with_context(|| format!("writing {}", args.out.display()))?;
     eprintln!("wrote {}", args.out.display());
+    Ok(())
+}
+
+/// Prints `section` and puts it in place of the section titled `title` of the report at
+/// `out`.
+fn replace_section(out: &std::path::Path, title: &str, section: &str) -> anyhow::Result<()> {
+    println!("{section}");
+    let old = std::fs::read_to_string(out).unwrap_or_default();
+    std::fs::write(out, report::splice(&old, title, section))
+        .with_context(|| format!("writing {}", out.display()))?;
+    eprintln!("updated the section {title:?} of {}", out.display());
     Ok(())
 }
 

@@ -106,15 +106,15 @@ so the mined rates are only as precise as the block time allows; the submitted r
     s
 }
 
-/// `old` with its native section replaced by `section` (or `section` inserted before the
-/// memory section, or appended).
-pub(crate) fn splice_native(old: &str, section: &str) -> String {
+/// `old` with its section titled `title` replaced by `section` (or `section` inserted
+/// before the memory section, or appended).
+pub(crate) fn splice(old: &str, title: &str, section: &str) -> String {
     let section = section.trim_end();
-    if let Some(start) = old.find(NATIVE_TITLE) {
-        let rest = &old[start + NATIVE_TITLE.len()..];
+    if let Some(start) = old.find(title) {
+        let rest = &old[start + title.len()..];
         let end = rest
             .find("\n## ")
-            .map_or(old.len(), |e| start + NATIVE_TITLE.len() + e);
+            .map_or(old.len(), |e| start + title.len() + e);
         return format!("{}{section}\n{}", &old[..start], &old[end..]);
     }
     if let Some(at) = old.find("## Memory, disk, start-up") {

@@ -574,22 +574,6 @@ balances and `balanceOf` calls in a loop while the transfers are mined. \"idle\"
     s
 }
 
-/// `old` with the section replaced (or added before the memory section).
-pub(crate) fn splice(old: &str, section: &str) -> String {
-    let section = section.trim_end();
-    if let Some(start) = old.find(TITLE) {
-        let rest = &old[start + TITLE.len()..];
-        let end = rest
-            .find("\n## ")
-            .map_or(old.len(), |e| start + TITLE.len() + e);
-        return format!("{}{section}\n{}", &old[..start], &old[end..]);
-    }
-    if let Some(at) = old.find("## Memory, disk, start-up") {
-        return format!("{}{section}\n\n{}", &old[..at], &old[at..]);
-    }
-    format!("{old}\n{section}\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

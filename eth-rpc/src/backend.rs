@@ -2,12 +2,16 @@
 //! notifications. The node implements [`EthBackend`] over its storage and mempool; tests
 //! implement it in memory.
 
+use crate::log_index::LogIndex;
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, Log, U256};
 use bytom2_chainspec::{ChainSpec, FeeParams};
 use bytom2_evm_adapter::{BlockTx, RecoveredTx};
 use bytom2_utxo::{AssetId, Coin, OutPoint, StateView, native::NativeLimits};
-use std::{collections::BTreeMap, sync::Arc};
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, OnceLock},
+};
 use tokio::sync::broadcast;
 
 /// One receipt as stored: the rest (gas used, effective gas price, contract address,
@@ -38,6 +42,8 @@ pub struct BlockData {
     /// The block-wide index of each transaction's first log, so that one receipt is
     /// answered without counting the logs before it.
     first_log: Vec<u64>,
+    /// Its logs by address and topic, built by the first log query that reads them.
+    log_index: OnceLock<LogIndex>,
 }
 
 // === impl BlockData ===
@@ -65,7 +71,13 @@ impl BlockData {
             transactions,
             receipts,
             first_log,
+            log_index: OnceLock::new(),
         }
+    }
+
+    /// The block's logs by address and topic (built on first use, once).
+    pub(crate) fn log_index(&self) -> &LogIndex {
+        self.log_index.get_or_init(|| LogIndex::new(&self.receipts))
     }
 
     /// The block-wide log index of the first log of transaction `index`.

@@ -106,6 +106,7 @@ mod evm;
 mod explorer;
 mod fees;
 mod filters;
+mod log_index;
 mod logs;
 mod net_web3;
 mod overlay;

@@ -59,6 +59,27 @@ impl Throughput {
     pub(crate) fn mined_tps(&self) -> f64 {
         self.txs as f64 / self.mined_s
     }
+
+    /// The run with the median mined rate of `runs` (at least one), with every run's
+    /// rate in order and the errors of all of them.
+    pub(crate) fn median_of(mut runs: Vec<Throughput>) -> Throughput {
+        let mined_runs: Vec<f64> = runs.iter().map(Throughput::mined_tps).collect();
+        let errors = runs.iter().map(|t| t.errors).sum();
+        runs.sort_by(|a, b| a.mined_tps().total_cmp(&b.mined_tps()));
+        let mut median = runs.swap_remove(runs.len() / 2);
+        median.mined_runs = mined_runs;
+        median.errors = errors;
+        median
+    }
+
+    /// Every run's mined rate, as "a, b, c".
+    pub(crate) fn runs_text(&self) -> String {
+        self.mined_runs
+            .iter()
+            .map(|r| format!("{r:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// Everything measured on one node.
@@ -245,14 +266,7 @@ async fn throughput(
     for _ in 0..runs.max(1) {
         all.push(throughput_once(ctx, client, url, chain_id, kind, batch, ctx.txs, false).await?);
     }
-    let mined_runs: Vec<f64> = all.iter().map(Throughput::mined_tps).collect();
-    let errors = all.iter().map(|t| t.errors).sum();
-    all.sort_by(|a, b| a.mined_tps().total_cmp(&b.mined_tps()));
-    let mut median = all.swap_remove(all.len() / 2);
-    median.mined_runs = mined_runs;
-    // Errors of every run count.
-    median.errors = errors;
-    Ok(median)
+    Ok(Throughput::median_of(all))
 }
 
 /// One timed run of `txs` transactions. With `align`, the submission starts right after

@@ -206,13 +206,7 @@ pub(crate) fn markdown(setup: &str, r: &[NodeResults]) -> String {
             ),
         ],
     );
-    let runs = |t: &crate::phases::Throughput| {
-        t.mined_runs
-            .iter()
-            .map(|r| format!("{r:.0}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let runs = crate::phases::Throughput::runs_text;
     let _ = writeln!(
         s,
         "\nEach workload ran {} times on each node; the table shows the run with the median mined rate (the submitted rate is that run's). \

@@ -152,7 +152,7 @@ async fn timed<T, F: Future<Output = anyhow::Result<T>>>(
 }
 
 /// `ctx.runs` receipt-polling runs of `kind`; the run with the median mined rate, with
-/// every run's rate (one run moves by up to a block time).
+/// every run's rate and errors (one run moves by up to a block time).
 async fn polled(
     ctx: &Ctx,
     client: &HttpClient,
@@ -164,11 +164,7 @@ async fn polled(
     for _ in 0..ctx.runs.max(1) {
         all.push(batches(ctx, client, url, chain_id, kind, Waiter::Receipts).await?);
     }
-    let rates: Vec<f64> = all.iter().map(Throughput::mined_tps).collect();
-    all.sort_by(|a, b| a.mined_tps().total_cmp(&b.mined_tps()));
-    let mut median = all.swap_remove(all.len() / 2);
-    median.mined_runs = rates;
-    Ok(median)
+    Ok(Throughput::median_of(all))
 }
 
 /// How a run knows its transactions are in.
@@ -535,13 +531,7 @@ balances and `balanceOf` calls in a loop while the transfers are mined. \"idle\"
         a.reads_per_s,
         b.reads_per_s / a.reads_per_s
     );
-    let runs = |t: &Throughput| {
-        t.mined_runs
-            .iter()
-            .map(|r| format!("{r:.0}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let runs = Throughput::runs_text;
     let _ = writeln!(
         s,
         "\nReceipt polling, every run (mined tx/s; the median is in the table): BTM bytom2 {}, anvil {}; ERC-20 bytom2 {}, anvil {}.\n",

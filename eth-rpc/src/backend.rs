@@ -77,7 +77,8 @@ impl BlockData {
 
     /// The block's logs by address and topic (built on first use, once).
     pub(crate) fn log_index(&self) -> &LogIndex {
-        self.log_index.get_or_init(|| LogIndex::new(&self.receipts))
+        self.log_index
+            .get_or_init(|| LogIndex::new(self.receipts.iter().map(|r| r.logs.as_slice())))
     }
 
     /// The block-wide log index of the first log of transaction `index`.

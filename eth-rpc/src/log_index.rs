@@ -4,8 +4,7 @@
 //! scanning every log of a hundred such blocks for one sender's transfers was most of
 //! the read load that slowed block production (issue #19).
 
-use crate::backend::ReceiptData;
-use alloy_primitives::{Address, B256, map::HashMap};
+use alloy_primitives::{Address, B256, Log, map::HashMap};
 use alloy_rpc_types_eth::Filter;
 
 /// Where each log of a block sits, and which logs each address and topic names.
@@ -21,11 +20,11 @@ pub(crate) struct LogIndex {
 }
 
 impl LogIndex {
-    /// The index of a block's receipts.
-    pub(crate) fn new(receipts: &[ReceiptData]) -> Self {
+    /// The index of a block's logs, given per transaction in block order.
+    pub(crate) fn new<'a>(per_tx: impl IntoIterator<Item = &'a [Log]>) -> Self {
         let mut index = Self::default();
-        for (tx, receipt) in receipts.iter().enumerate() {
-            for (position, log) in receipt.logs.iter().enumerate() {
+        for (tx, logs) in per_tx.into_iter().enumerate() {
+            for (position, log) in logs.iter().enumerate() {
                 let n = index.logs.len() as u32;
                 index.logs.push((tx as u32, position as u32));
                 index.by_address.entry(log.address).or_default().push(n);
@@ -78,7 +77,8 @@ impl LogIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy_primitives::{Log, LogData};
+    use crate::backend::ReceiptData;
+    use alloy_primitives::LogData;
     use proptest::prelude::*;
 
     fn receipts(logs: &[Vec<(u8, Vec<u8>)>]) -> Vec<ReceiptData> {
@@ -129,7 +129,7 @@ mod tests {
                 .filter(|(_, _, l)| filter.matches(l))
                 .map(|(tx, p, _)| (tx, p))
                 .collect();
-            let index = LogIndex::new(&receipts);
+            let index = LogIndex::new(receipts.iter().map(|r| r.logs.as_slice()));
             let found: Vec<(u32, u32)> = index
                 .candidates(&filter)
                 .into_iter()

@@ -96,6 +96,7 @@
 mod access_list;
 mod backend;
 mod call;
+mod config;
 mod convert;
 mod ctx;
 mod debug;
@@ -124,12 +125,12 @@ pub use backend::{
     BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, ReceiptData,
     SettlementData,
 };
+pub use config::{RpcConfig, default_client_version};
 pub use convert::{
     NativeReceiptJson, NativeTransactionJson, OutPointJson, OutputJson, RpcReceipt, RpcTransaction,
 };
 pub use dev::{DevBackend, DevError, MAX_MINE_BLOCKS};
-pub use net_web3::default_client_version;
-pub use server::{RpcConfig, RpcError, RpcHandle, start_server};
+pub use server::{RpcError, RpcHandle, start_server};
 pub use shared::SharedCache;
 pub use utxo::{
     AssetJson, BalanceJson, CoinJson, FeeScheduleJson, OutPointParam, SettlementJson, SupplyJson,

@@ -4,17 +4,6 @@ use crate::{ctx::EthCtx, error::RpcResult};
 use alloy_primitives::{B256, Bytes, U64, keccak256};
 use jsonrpsee::proc_macros::rpc;
 
-/// `bytom2/v<version>/<os>-<arch>/rust`, geth's layout. It must not start with
-/// `anvil` or `hardhatnetwork`: tools key dev-only methods off that prefix.
-pub fn default_client_version() -> String {
-    format!(
-        "bytom2/v{}/{}-{}/rust",
-        env!("CARGO_PKG_VERSION"),
-        std::env::consts::OS,
-        std::env::consts::ARCH
-    )
-}
-
 /// `web3_*`.
 #[rpc(server, namespace = "web3")]
 pub(crate) trait Web3Rpc {

@@ -2,16 +2,13 @@
 //! notifications. The node implements [`EthBackend`] over its storage and mempool; tests
 //! implement it in memory.
 
-use crate::log_index::LogIndex;
+use crate::{DevBackend, PoolContent, PoolError, log_index::LogIndex};
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, Log, U256};
 use bytom2_chainspec::{ChainSpec, FeeParams};
-use bytom2_evm_adapter::{BlockTx, RecoveredTx};
+use bytom2_evm_adapter::BlockTx;
 use bytom2_utxo::{AssetId, Coin, OutPoint, StateView, native::NativeLimits};
-use std::{
-    collections::BTreeMap,
-    sync::{Arc, OnceLock},
-};
+use std::sync::{Arc, OnceLock};
 use tokio::sync::broadcast;
 
 /// One receipt as stored: the rest (gas used, effective gas price, contract address,
@@ -154,24 +151,6 @@ impl NativeFeeSchedule {
 /// A state view the RPC may move to a blocking thread.
 pub type BoxedState = Box<dyn StateView + Send>;
 
-/// Rejection of a submitted transaction; `message` is geth's text (RPC-COMPAT.md
-/// section (b)), answered with code -32000.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct PoolError {
-    /// geth's message (`nonce too low: …`, `already known`, `txpool is full`, …).
-    pub message: String,
-}
-
-/// The mempool's contents, by sender then nonce.
-#[derive(Debug, Clone, Default)]
-pub struct PoolContent {
-    /// Executable now (contiguous from the sender's nonce).
-    pub pending: BTreeMap<Address, BTreeMap<u64, RecoveredTx>>,
-    /// Waiting for a nonce gap to close.
-    pub queued: BTreeMap<Address, BTreeMap<u64, RecoveredTx>>,
-}
-
 /// The node as the RPC server sees it. Methods may block (storage reads): the server
 /// calls them off the async threads.
 pub trait EthBackend: Send + Sync + 'static {
@@ -253,7 +232,7 @@ pub trait EthBackend: Send + Sync + 'static {
     /// The development controls (`evm_*`, `anvil_*`, `hardhat_*`,
     /// `eth_sendTransaction`), on a development node only. The default: none, and those
     /// methods answer `-32601`.
-    fn dev(&self) -> Option<&dyn crate::DevBackend> {
+    fn dev(&self) -> Option<&dyn DevBackend> {
         None
     }
 }

@@ -101,6 +101,7 @@ mod convert;
 mod ctx;
 mod debug;
 mod dev;
+mod dev_backend;
 mod error;
 mod eth;
 mod evm;
@@ -111,6 +112,7 @@ mod log_index;
 mod logs;
 mod net_web3;
 mod overlay;
+mod pool;
 mod pubsub;
 mod replay;
 mod server;
@@ -122,14 +124,15 @@ mod txpool;
 mod utxo;
 
 pub use backend::{
-    BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, ReceiptData,
-    SettlementData,
+    BlockData, BoxedState, EthBackend, NativeFeeSchedule, ReceiptData, SettlementData,
 };
 pub use config::{RpcConfig, default_client_version};
 pub use convert::{
     NativeReceiptJson, NativeTransactionJson, OutPointJson, OutputJson, RpcReceipt, RpcTransaction,
 };
-pub use dev::{DevBackend, DevError, MAX_MINE_BLOCKS};
+pub use dev::MAX_MINE_BLOCKS;
+pub use dev_backend::{DevBackend, DevError};
+pub use pool::{PoolContent, PoolError};
 pub use server::{RpcError, RpcHandle, start_server};
 pub use shared::SharedCache;
 pub use utxo::{

@@ -1,9 +1,7 @@
 //! The `txpool` namespace in geth's shapes: `txpool_status`, `txpool_content`,
 //! `txpool_contentFrom`, `txpool_inspect`.
 
-use crate::{
-    backend::PoolContent, convert::pending_eth_transaction, ctx::EthCtx, error::RpcResult,
-};
+use crate::{PoolContent, convert::pending_eth_transaction, ctx::EthCtx, error::RpcResult};
 use alloy_consensus::Transaction as _;
 use alloy_primitives::{Address, U64};
 use alloy_rpc_types_eth::Transaction;

@@ -1,12 +1,11 @@
-//! What every namespace shares: the backend, the limits, the filter table, and the
-//! resolution of block tags, numbers and hashes.
+//! What every namespace shares: the backend, the limits, the caches, and the resolution
+//! of block tags, numbers and hashes.
 
 use crate::shared::SharedCache;
 use crate::{
     EthBackend, RpcConfig,
     backend::{BlockData, BoxedState},
     error::{RpcResult, hash_not_found, header_not_found, internal, invalid_params},
-    filters::Filters,
 };
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::B256;
@@ -39,8 +38,6 @@ pub(crate) struct EthCtx {
     pub(crate) config: Arc<RpcConfig>,
     /// The chain id (it never changes, so it is read once).
     pub(crate) chain_id: u64,
-    /// Installed polling filters.
-    pub(crate) filters: Arc<Filters>,
     /// Analyzed contract code shared by every call's block state.
     pub(crate) code: Arc<CodeCache>,
     /// Whole-block answers by block hash, as JSON text.
@@ -73,12 +70,10 @@ impl EthCtx {
     /// A context over `backend`.
     pub(crate) fn new(backend: Arc<dyn EthBackend>, config: Arc<RpcConfig>) -> Self {
         let chain_id = backend.chain_id();
-        let filters = Arc::new(Filters::new(config.filter_timeout));
         Self {
             backend,
             config,
             chain_id,
-            filters,
             code: Arc::new(CodeCache::new(CODE_CACHE_BYTES)),
             block_json: Arc::new(SharedCache::new(BLOCK_JSON_BYTES)),
         }

@@ -18,7 +18,10 @@ use jsonrpsee::proc_macros::rpc;
 use parking_lot::Mutex;
 use std::{
     collections::HashMap,
-    sync::atomic::{AtomicU64, Ordering},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant, SystemTime},
 };
 use tokio::sync::broadcast::{self, error::TryRecvError};
@@ -137,12 +140,13 @@ pub(crate) trait EthFilterRpc {
 #[derive(Debug)]
 pub(crate) struct FilterApi {
     ctx: EthCtx,
+    filters: Arc<Filters>,
 }
 
 impl FilterApi {
-    /// Over the shared context.
-    pub(crate) fn new(ctx: EthCtx) -> Self {
-        Self { ctx }
+    /// Over the shared context and the server's filter table.
+    pub(crate) fn new(ctx: EthCtx, filters: Arc<Filters>) -> Self {
+        Self { ctx, filters }
     }
 }
 
@@ -164,7 +168,7 @@ impl EthFilterRpcServer for FilterApi {
             .ensure_valid_block_range()
             .map_err(|_| invalid_params("invalid block range params"))?;
         let next = self.ctx.backend.latest_number() + 1;
-        Ok(self.ctx.filters.install(FilterKind::Logs {
+        Ok(self.filters.install(FilterKind::Logs {
             filter: Box::new(filter),
             next,
         }))
@@ -172,19 +176,19 @@ impl EthFilterRpcServer for FilterApi {
 
     fn new_block_filter(&self) -> RpcResult<String> {
         let next = self.ctx.backend.latest_number() + 1;
-        Ok(self.ctx.filters.install(FilterKind::Blocks { next }))
+        Ok(self.filters.install(FilterKind::Blocks { next }))
     }
 
     fn new_pending_eth_transaction_filter(&self, full: Option<bool>) -> RpcResult<String> {
         let rx = self.ctx.backend.subscribe_pending_transactions();
-        Ok(self.ctx.filters.install(FilterKind::Pending {
+        Ok(self.filters.install(FilterKind::Pending {
             rx,
             full: full.unwrap_or(false),
         }))
     }
 
     fn filter_changes(&self, id: String) -> RpcResult<FilterChanges> {
-        let filters = &self.ctx.filters;
+        let filters = &self.filters;
         filters.sweep();
         let id = id.to_ascii_lowercase();
         let poll = {
@@ -249,7 +253,7 @@ impl EthFilterRpcServer for FilterApi {
     }
 
     fn filter_logs(&self, id: String) -> RpcResult<Vec<Log>> {
-        let filters = &self.ctx.filters;
+        let filters = &self.filters;
         filters.sweep();
         let filter = {
             let mut table = filters.table.lock();
@@ -266,7 +270,7 @@ impl EthFilterRpcServer for FilterApi {
     }
 
     fn uninstall_filter(&self, id: String) -> RpcResult<bool> {
-        self.ctx.filters.sweep();
-        Ok(self.ctx.filters.remove(&id))
+        self.filters.sweep();
+        Ok(self.filters.remove(&id))
     }
 }

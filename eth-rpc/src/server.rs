@@ -9,7 +9,7 @@ use crate::{
     error::method_not_found,
     eth::{EthApi, EthRpcServer},
     fees::{EthFeesRpcServer, FeesApi},
-    filters::{EthFilterRpcServer, FilterApi},
+    filters::{EthFilterRpcServer, FilterApi, Filters},
     logs::{EthLogsRpcServer, LogsApi},
     net_web3::{NetRpcServer, NetWeb3Api, Web3RpcServer},
     pubsub::{EthPubSubRpcServer, PubSubApi},
@@ -94,14 +94,17 @@ impl RpcHandle {
     }
 }
 
-/// Builds every namespace over `backend`.
-fn build_module(ctx: &EthCtx) -> Result<RpcModule<()>, RegisterMethodError> {
+/// Builds every namespace over `ctx` (the polling filters over `filters`).
+fn build_module(
+    ctx: &EthCtx,
+    filters: &Arc<Filters>,
+) -> Result<RpcModule<()>, RegisterMethodError> {
     let mut module = RpcModule::new(());
     module.merge(EthApi::new(ctx.clone()).into_rpc())?;
     module.merge(CallApi::new(ctx.clone()).into_rpc())?;
     module.merge(FeesApi::new(ctx.clone()).into_rpc())?;
     module.merge(LogsApi::new(ctx.clone()).into_rpc())?;
-    module.merge(FilterApi::new(ctx.clone()).into_rpc())?;
+    module.merge(FilterApi::new(ctx.clone(), filters.clone()).into_rpc())?;
     module.merge(PubSubApi::new(ctx.clone()).into_rpc())?;
     module.merge(TxpoolApi::new(ctx.clone()).into_rpc())?;
     module.merge(DebugApi::new(ctx.clone()).into_rpc())?;
@@ -131,7 +134,8 @@ pub async fn start_server(
     let addr = config.addr;
     let config = Arc::new(config);
     let ctx = EthCtx::new(backend, config.clone());
-    let module = build_module(&ctx)?;
+    let filters = Arc::new(Filters::new(config.filter_timeout));
+    let module = build_module(&ctx, &filters)?;
     let known: Arc<HashSet<&'static str>> = Arc::new(module.method_names().collect());
 
     let batch = match config.max_batch_size {
@@ -170,15 +174,18 @@ pub async fn start_server(
         .local_addr()
         .map_err(|source| RpcError::Bind { addr, source })?;
     let handle = server.start(module);
-    tokio::spawn(sweep_filters(ctx, handle.clone()));
+    tokio::spawn(sweep_filters(
+        filters,
+        config.filter_timeout,
+        handle.clone(),
+    ));
     tracing::info!(target: "rpc::server", %local_addr, "JSON-RPC listening (HTTP and WebSocket)");
     Ok(RpcHandle { local_addr, handle })
 }
 
 /// Drops expired filters every few seconds until the server stops.
-async fn sweep_filters(ctx: EthCtx, handle: ServerHandle) {
-    let period =
-        (ctx.config.filter_timeout / 5).clamp(Duration::from_secs(1), Duration::from_secs(60));
+async fn sweep_filters(filters: Arc<Filters>, timeout: Duration, handle: ServerHandle) {
+    let period = (timeout / 5).clamp(Duration::from_secs(1), Duration::from_secs(60));
     let mut interval = tokio::time::interval(period);
     let stopped = handle.stopped();
     tokio::pin!(stopped);
@@ -186,8 +193,8 @@ async fn sweep_filters(ctx: EthCtx, handle: ServerHandle) {
         tokio::select! {
             _ = &mut stopped => return,
             _ = interval.tick() => {
-                ctx.filters.sweep();
-                tracing::trace!(target: "rpc::filters", installed = ctx.filters.len(), "swept filters");
+                filters.sweep();
+                tracing::trace!(target: "rpc::filters", installed = filters.len(), "swept filters");
             }
         }
     }

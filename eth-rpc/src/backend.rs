@@ -5,9 +5,9 @@
 use crate::{DevBackend, PoolContent, PoolError, log_index::LogIndex};
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, Log, U256};
-use bytom2_chainspec::{ChainSpec, FeeParams};
-use bytom2_evm_adapter::BlockTx;
-use bytom2_utxo::{AssetId, Coin, OutPoint, StateView, native::NativeLimits};
+use bytom2_chainspec::ChainSpec;
+use bytom2_evm_adapter::{BlockTx, EvmConfig};
+use bytom2_utxo::{AssetId, Coin, OutPoint, StateView};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::broadcast;
 
@@ -127,25 +127,6 @@ impl NativeFeeSchedule {
             min_output_amount: spec.params.min_output_amount,
         }
     }
-
-    /// The block executor's native-transaction rules for this schedule (the fee
-    /// parameters that do not concern native transactions keep their defaults: block
-    /// execution does not read them).
-    pub(crate) fn executor_rules(&self) -> (FeeParams, NativeLimits) {
-        let fees = FeeParams {
-            native_gas_base: self.base,
-            native_gas_per_input: self.per_input,
-            native_gas_per_output: self.per_output,
-            native_gas_per_byte: self.per_byte,
-            native_gas_issuance: self.issuance,
-            ..FeeParams::default()
-        };
-        let limits = NativeLimits {
-            min_output_amount: self.min_output_amount,
-            ..NativeLimits::default()
-        };
-        (fees, limits)
-    }
 }
 
 /// A state view the RPC may move to a blocking thread.
@@ -223,6 +204,9 @@ pub trait EthBackend: Send + Sync + 'static {
         let _ = number;
         Err("settlements are not available on this node".into())
     }
+
+    /// The chain's execution rules (calls, estimates and traces run under them).
+    fn evm_config(&self) -> &EvmConfig;
 
     /// The native-transaction gas schedule.
     fn native_fee_schedule(&self) -> NativeFeeSchedule {

@@ -12,12 +12,9 @@ use crate::{
 use alloy_eips::{BlockId, eip2930::AccessListResult};
 use alloy_primitives::{Address, Bytes, TxKind, U64, U256, map::HashSet};
 use alloy_rpc_types_eth::{BlockOverrides, TransactionRequest, state::StateOverride};
-use bytom2_evm_adapter::{SPEC_ID, TxError};
+use bytom2_evm_adapter::TxError;
 use jsonrpsee::{proc_macros::rpc, types::ErrorObjectOwned};
-use revm::{
-    Context, Database, InspectEvm, MainBuilder, MainContext,
-    precompile::{PrecompileSpecId, Precompiles},
-};
+use revm::{Database, InspectEvm};
 
 /// Gas of a plain transfer.
 const TX_GAS: u64 = 21_000;
@@ -278,11 +275,7 @@ fn create_access_list(
         }
     };
     let mut excluded: HashSet<Address> = [from, to].into_iter().collect();
-    excluded.extend(
-        Precompiles::new(PrecompileSpecId::from_spec_id(SPEC_ID))
-            .addresses()
-            .copied(),
-    );
+    excluded.extend(env.evm.precompiles().ethereum_addresses());
     let mut previous = AccessListInspector::new(&env.tx.access_list, excluded.clone());
     for _ in 0..MAX_ACCESS_LIST_ROUNDS {
         let list = previous.access_list();
@@ -292,12 +285,9 @@ fn create_access_list(
             tx.tx_type = 1;
         }
         let inspector = AccessListInspector::new(&list, excluded.clone());
-        let mut evm = Context::mainnet()
-            .with_db(&mut *db)
-            .with_block(env.block.clone())
-            .with_cfg(env.cfg.clone())
-            .build_mainnet_with_inspector(inspector)
-            .with_precompiles(bytom2_evm_adapter::Bytom2Precompiles::default());
+        let mut evm =
+            env.evm
+                .evm_with_inspector(&mut *db, env.block.clone(), env.cfg.clone(), inspector);
         let result = evm.inspect_one_tx(tx.clone());
         let tracer = std::mem::take(&mut evm.inspector);
         drop(evm);

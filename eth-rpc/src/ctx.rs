@@ -9,7 +9,7 @@ use crate::{
 };
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::B256;
-use bytom2_evm_adapter::{BlockHashes, CodeCache};
+use bytom2_evm_adapter::{BlockHashes, CodeCache, EvmConfig};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::sync::Arc;
@@ -38,6 +38,8 @@ pub(crate) struct EthCtx {
     pub(crate) config: Arc<RpcConfig>,
     /// The chain id (it never changes, so it is read once).
     pub(crate) chain_id: u64,
+    /// The chain's execution rules (read once).
+    pub(crate) evm: Arc<EvmConfig>,
     /// Analyzed contract code shared by every call's block state.
     pub(crate) code: Arc<CodeCache>,
     /// Whole-block answers by block hash, as JSON text.
@@ -70,10 +72,12 @@ impl EthCtx {
     /// A context over `backend`.
     pub(crate) fn new(backend: Arc<dyn EthBackend>, config: Arc<RpcConfig>) -> Self {
         let chain_id = backend.chain_id();
+        let evm = Arc::new(backend.evm_config().clone());
         Self {
             backend,
             config,
             chain_id,
+            evm,
             code: Arc::new(CodeCache::new(CODE_CACHE_BYTES)),
             block_json: Arc::new(SharedCache::new(BLOCK_JSON_BYTES)),
         }

@@ -8,20 +8,19 @@ use crate::{
     error::{RpcResult, server_error},
     overlay::OverlayDb,
 };
-use alloy_consensus::Header;
 use alloy_eips::BlockId;
 use alloy_primitives::{Bytes, TxKind, U256};
 use alloy_rpc_types_eth::{BlockOverrides, TransactionRequest, state::StateOverride};
-use bytom2_evm_adapter::{BlockState, Bytom2Precompiles, DbError, TxError, cfg_env};
+use bytom2_evm_adapter::{BlockAttributes, BlockState, Bytom2Context, DbError, EvmConfig, TxError};
 use revm::{
-    Context, ExecuteEvm, InspectEvm, Inspector, MainBuilder, MainContext,
+    ExecuteEvm, InspectEvm, Inspector,
     context::{BlockEnv, CfgEnv, TxEnv, either::Either, result::EVMError},
-    context_interface::{
-        block::BlobExcessGasAndPrice,
-        result::{ExecutionResult, HaltReason, InvalidTransaction, OutOfGasError, ResultAndState},
+    context_interface::result::{
+        ExecutionResult, HaltReason, InvalidTransaction, OutOfGasError, ResultAndState,
     },
     interpreter::{InstructionResult, Interpreter, interpreter::EthInterpreter},
 };
+use std::sync::Arc;
 
 /// The database calls run on: the block's archive state with the request's overrides.
 pub(crate) type CallDb = OverlayDb<BlockState<BoxedState, BackendHashes>>;
@@ -29,6 +28,8 @@ pub(crate) type CallDb = OverlayDb<BlockState<BoxedState, BackendHashes>>;
 /// Everything a call needs besides the database.
 #[derive(Debug, Clone)]
 pub(crate) struct CallEnv {
+    /// The chain's execution rules.
+    pub(crate) evm: Arc<EvmConfig>,
     /// The block the call runs in (the header of the state's block, overridden).
     pub(crate) block: BlockEnv,
     /// Prague rules with the call relaxations (no nonce check, no block gas limit,
@@ -61,7 +62,7 @@ pub(crate) fn prepare(
     if let Some(overrides) = state_overrides {
         db.apply_state_overrides(overrides)?;
     }
-    let mut block_env = block_env(&header);
+    let mut block_env = ctx.evm.block_env(&BlockAttributes::of_header(&header));
     if next_block {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -76,7 +77,7 @@ pub(crate) fn prepare(
         apply_block_overrides(&mut block_env, &mut db, o);
     }
     let (tx, zero_fees) = tx_env(ctx, request, block_env.basefee)?;
-    let mut cfg = cfg_env(ctx.chain_id);
+    let mut cfg = ctx.evm.cfg_env();
     cfg.disable_nonce_check = true;
     cfg.disable_block_gas_limit = true;
     cfg.disable_eip3607 = true;
@@ -84,26 +85,12 @@ pub(crate) fn prepare(
     Ok((
         db,
         CallEnv {
+            evm: ctx.evm.clone(),
             block: block_env,
             cfg,
             tx,
         },
     ))
-}
-
-/// revm's block environment of a committed header.
-pub(crate) fn block_env(header: &Header) -> BlockEnv {
-    BlockEnv {
-        number: U256::from(header.number),
-        beneficiary: header.beneficiary,
-        timestamp: U256::from(header.timestamp),
-        gas_limit: header.gas_limit,
-        basefee: header.base_fee_per_gas.unwrap_or_default(),
-        difficulty: U256::ZERO,
-        prevrandao: Some(header.mix_hash),
-        blob_excess_gas_and_price: Some(BlobExcessGasAndPrice::new(0, 1)),
-        slot_num: 0,
-    }
 }
 
 fn apply_block_overrides(env: &mut BlockEnv, db: &mut CallDb, o: BlockOverrides) {
@@ -298,12 +285,7 @@ impl Outcome {
 
 /// Runs `tx` once on a fresh EVM over `db` (nothing is committed).
 pub(crate) fn run(db: &mut CallDb, env: &CallEnv, tx: TxEnv) -> Result<Outcome, CallError> {
-    let mut evm = Context::mainnet()
-        .with_db(db)
-        .with_block(env.block.clone())
-        .with_cfg(env.cfg.clone())
-        .build_mainnet()
-        .with_precompiles(Bytom2Precompiles::default());
+    let mut evm = env.evm.evm(db, env.block.clone(), env.cfg.clone());
     let result = evm.transact_one(tx.clone());
     outcome(result, &tx, env.block.basefee)
 }
@@ -364,14 +346,11 @@ pub(crate) fn inspect<I>(
     inspector: I,
 ) -> (Result<ResultAndState, CallError>, I)
 where
-    I: for<'a> Inspector<Context<BlockEnv, TxEnv, CfgEnv, &'a mut CallDb>>,
+    I: for<'a> Inspector<Bytom2Context<&'a mut CallDb>>,
 {
-    let mut evm = Context::mainnet()
-        .with_db(db)
-        .with_block(env.block.clone())
-        .with_cfg(env.cfg.clone())
-        .build_mainnet_with_inspector(inspector)
-        .with_precompiles(Bytom2Precompiles::default());
+    let mut evm = env
+        .evm
+        .evm_with_inspector(db, env.block.clone(), env.cfg.clone(), inspector);
     let result = evm
         .inspect_tx(tx.clone())
         .map_err(|e| call_error(e, &tx, env.block.basefee));

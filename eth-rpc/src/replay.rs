@@ -56,20 +56,9 @@ impl Replay {
         let Some(parent) = h.number.checked_sub(1) else {
             return Err(server_error("genesis is not traceable"));
         };
-        let attrs = BlockAttributes {
-            number: h.number,
-            parent_hash: h.parent_hash,
-            timestamp: h.timestamp,
-            beneficiary: h.beneficiary,
-            gas_limit: h.gas_limit,
-            base_fee: h.base_fee_per_gas.unwrap_or_default(),
-            prev_randao: h.mix_hash,
-            extra_data: h.extra_data.clone(),
-        };
-        let (fees, limits) = ctx.backend.native_fee_schedule().executor_rules();
+        let attrs = BlockAttributes::of_header(h);
         let state = ctx.state_at(parent)?;
-        let exec = BlockExecutor::new(ctx.chain_id, attrs, state, ctx.hashes())
-            .with_native_rules(fees, limits);
+        let exec = BlockExecutor::new(&ctx.evm, attrs, state, ctx.hashes()).map_err(internal)?;
         Ok(Self {
             block,
             exec,
@@ -84,7 +73,7 @@ impl Replay {
 
     /// revm's environment of the block.
     pub(crate) fn block_env(&self) -> BlockEnv {
-        self.exec.attributes().block_env()
+        self.exec.config().block_env(self.exec.attributes())
     }
 
     /// Index of the next transaction to run (how many have run).

@@ -164,6 +164,9 @@ pub enum ExecError {
         /// Issued through the EVM in the block.
         issued: U256,
     },
+    /// A system hook failed (a bug in the chain's rules, never a user error).
+    #[error("system step: {0}")]
+    System(String),
     /// The BTM deltas of a block do not add up to minus the burned fees.
     #[error("settlement: BTM not conserved (net {net}, burned {burned})")]
     NotConserved {

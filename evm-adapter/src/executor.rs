@@ -1,203 +1,28 @@
-//! The block executor: runs Ethereum transactions on revm (Prague rules) over a
-//! [`BlockState`], settles the block and builds its Ethereum-shaped header.
+//! The block executor: runs Ethereum transactions on revm (Prague rules) and native
+//! transactions over a [`BlockState`], runs the chain's system hooks, settles the block
+//! and builds its Ethereum-shaped header.
 
 use crate::{
-    BlockHashes, BlockState, BlockTx, Bytom2Precompiles, DbError, ExecError, ExecuteTxError,
-    RecoveredTx, Settlement, TxError,
+    BlockAttributes, BlockHashes, BlockState, BlockTx, Bytom2Context, Bytom2Evm, DbError,
+    EvmConfig, ExecError, ExecuteTxError, ExecutedBlock, PendingTx, RecoveredTx, TxError,
+    TxSummary,
+    attributes::prague_header,
     roots::{self, RootsWorker},
     settlement::{settle, settlement_id},
+    system::{SystemCall, SystemSupply},
 };
-use alloy_consensus::{
-    EMPTY_OMMER_ROOT_HASH, Header, Receipt, ReceiptWithBloom, Transaction,
-    constants::EMPTY_WITHDRAWALS,
-};
-use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
-use alloy_primitives::{Address, B256, Bytes, I256, U256, keccak256};
-use bytom2_chainspec::ChainSpec;
-use bytom2_chainspec::FeeParams;
-use bytom2_utxo::native::{NativeLimits, RecoveredNative, validate_against};
-use bytom2_utxo::{AssetId, LtHash, StateChanges, StateView};
+use alloy_consensus::{Header, Receipt, Transaction};
+use alloy_primitives::{Address, Bytes, I256, U256};
+use bytom2_utxo::native::{RecoveredNative, validate_against};
+use bytom2_utxo::{AssetId, StateView};
 use revm::{
-    Context, ExecuteEvm, InspectEvm, Inspector, MainBuilder, MainContext,
-    context::{BlockEnv, CfgEnv, Evm, TxEnv, result::EVMError},
+    ExecuteEvm, InspectEvm, Inspector,
+    context::result::EVMError,
     context_interface::{
         ContextTr,
-        block::BlobExcessGasAndPrice,
         result::{ExecutionResult, ResultAndState},
     },
-    handler::{EthFrame, instructions::EthInstructions},
-    interpreter::interpreter::EthInterpreter,
-    primitives::hardfork::SpecId,
 };
-
-/// The hard fork bytom2 executes under.
-pub const SPEC_ID: SpecId = SpecId::PRAGUE;
-
-/// What a block producer chooses for the next block.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BlockAttributes {
-    /// Block number.
-    pub number: u64,
-    /// Hash of the parent header.
-    pub parent_hash: B256,
-    /// Seconds since the epoch.
-    pub timestamp: u64,
-    /// Receives the priority fees (the header's `miner`).
-    pub beneficiary: Address,
-    /// Block gas limit.
-    pub gas_limit: u64,
-    /// EIP-1559 base fee.
-    pub base_fee: u64,
-    /// Randomness (`mixHash` / `PREVRANDAO`).
-    pub prev_randao: B256,
-    /// Free-form header data.
-    pub extra_data: Bytes,
-}
-
-impl BlockAttributes {
-    /// Attributes of the child of `parent` (whose hash is `parent_hash`): base fee by
-    /// EIP-1559 from the chain spec, same gas limit, randomness
-    /// `keccak256(parent.mix_hash || number)`.
-    pub fn child_of(
-        spec: &ChainSpec,
-        parent: &Header,
-        parent_hash: B256,
-        timestamp: u64,
-        beneficiary: Address,
-    ) -> Self {
-        let number = parent.number + 1;
-        let mut seed = parent.mix_hash.to_vec();
-        seed.extend_from_slice(&number.to_be_bytes());
-        Self {
-            number,
-            parent_hash,
-            timestamp: timestamp.max(parent.timestamp),
-            beneficiary,
-            gas_limit: parent.gas_limit,
-            base_fee: spec.next_base_fee(
-                parent.gas_used,
-                parent.gas_limit,
-                parent.base_fee_per_gas.unwrap_or_default(),
-            ),
-            prev_randao: keccak256(seed),
-            extra_data: Bytes::new(),
-        }
-    }
-
-    /// revm's block environment.
-    pub fn block_env(&self) -> BlockEnv {
-        BlockEnv {
-            number: U256::from(self.number),
-            beneficiary: self.beneficiary,
-            timestamp: U256::from(self.timestamp),
-            gas_limit: self.gas_limit,
-            basefee: self.base_fee,
-            difficulty: U256::ZERO,
-            prevrandao: Some(self.prev_randao),
-            blob_excess_gas_and_price: Some(BlobExcessGasAndPrice::new(0, 1)),
-            slot_num: 0,
-        }
-    }
-}
-
-/// A header with the fields every bytom2 block shares set: no ommers, no withdrawals, no
-/// blobs, no beacon root, no execution-layer requests, difficulty and nonce zero. Callers
-/// fill in the rest with struct update syntax.
-pub(crate) fn prague_header() -> Header {
-    Header {
-        ommers_hash: EMPTY_OMMER_ROOT_HASH,
-        difficulty: U256::ZERO,
-        nonce: Default::default(),
-        withdrawals_root: Some(EMPTY_WITHDRAWALS),
-        blob_gas_used: Some(0),
-        excess_blob_gas: Some(0),
-        parent_beacon_block_root: Some(B256::ZERO),
-        requests_hash: Some(EMPTY_REQUESTS_HASH),
-        ..Default::default()
-    }
-}
-
-/// revm's configuration for a chain: Prague rules, the chain id.
-pub fn cfg_env(chain_id: u64) -> CfgEnv {
-    let mut cfg = CfgEnv::new_with_spec(SPEC_ID);
-    cfg.chain_id = chain_id;
-    cfg
-}
-
-/// A transaction that was included, with its receipt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExecutedTx {
-    /// The transaction.
-    pub tx: BlockTx,
-    /// Its EIP-2718 encoding (what the transactions root and the stored body hold).
-    pub encoded: Bytes,
-    /// Its receipt (status, cumulative gas, logs) with the bloom; its type is the
-    /// transaction's.
-    pub receipt: ReceiptWithBloom<Receipt>,
-    /// Gas this transaction used.
-    pub gas_used: u64,
-    /// Price per gas the sender paid.
-    pub effective_gas_price: u128,
-    /// Address of the contract it created, if any.
-    pub contract_address: Option<Address>,
-    /// Return data, or revert data when it reverted.
-    pub output: Bytes,
-    /// The BTM fee of a native transaction (`None` for Ethereum transactions).
-    pub native_fee: Option<U256>,
-}
-
-impl ExecutedTx {
-    /// Whether it succeeded (receipt status 1).
-    pub fn success(&self) -> bool {
-        self.receipt.receipt.status.coerce_status()
-    }
-
-    /// The EIP-2718 type byte of the transaction and its receipt.
-    pub fn tx_type(&self) -> u8 {
-        self.tx.tx_type()
-    }
-}
-
-/// What [`BlockExecutor::execute`] reports of an included transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TxSummary {
-    /// Its hash.
-    pub hash: B256,
-    /// Gas it used.
-    pub gas_used: u64,
-    /// Whether it succeeded.
-    pub success: bool,
-}
-
-/// What execution knows of an included transaction besides the transaction and its
-/// receipt; the roots worker joins the three into an [`ExecutedTx`].
-#[derive(Debug)]
-pub(crate) struct PendingTx {
-    pub(crate) gas_used: u64,
-    pub(crate) effective_gas_price: u128,
-    pub(crate) contract_address: Option<Address>,
-    pub(crate) output: Bytes,
-    pub(crate) native_fee: Option<U256>,
-}
-
-/// A block that has been executed and settled, ready to commit.
-#[derive(Debug, Clone)]
-pub struct ExecutedBlock {
-    /// The header (its `state_root` is the commitment's root).
-    pub header: Header,
-    /// keccak256 of the RLP header.
-    pub hash: B256,
-    /// The transactions with their receipts, in order.
-    pub transactions: Vec<ExecutedTx>,
-    /// Everything the block changed in the state.
-    pub changes: StateChanges,
-    /// The state commitment after the block.
-    pub commitment: LtHash,
-    /// What settlement spent and created.
-    pub settlement: Settlement,
-    /// BTM burned: base fees, and value the EVM burned (self-destruct to self).
-    pub burned: U256,
-}
 
 /// Sum of the deltas of `asset`.
 fn net_delta<V: StateView, H: BlockHashes>(state: &BlockState<V, H>, asset: AssetId) -> I256 {
@@ -207,16 +32,10 @@ fn net_delta<V: StateView, H: BlockHashes>(state: &BlockState<V, H>, asset: Asse
         .fold(I256::ZERO, |acc, (_, d)| acc + d)
 }
 
-type BlockEvm<V, H> = Evm<
-    Context<BlockEnv, TxEnv, CfgEnv, BlockState<V, H>>,
-    (),
-    EthInstructions<EthInterpreter, Context<BlockEnv, TxEnv, CfgEnv, BlockState<V, H>>>,
-    Bytom2Precompiles,
-    EthFrame<EthInterpreter>,
->;
+type BlockEvm<V, H> = Bytom2Evm<BlockState<V, H>>;
 
 /// The context of an inspected transaction: the block's, over a borrowed block state.
-pub type InspectedContext<'a, V, H> = Context<BlockEnv, TxEnv, CfgEnv, &'a mut BlockState<V, H>>;
+pub type InspectedContext<'a, V, H> = Bytom2Context<&'a mut BlockState<V, H>>;
 
 /// revm's failure to run `tx` as the executor's error.
 fn revm_error(err: EVMError<DbError>, tx: &RecoveredTx, base_fee: u64) -> ExecuteTxError {
@@ -231,9 +50,7 @@ fn revm_error(err: EVMError<DbError>, tx: &RecoveredTx, base_fee: u64) -> Execut
 #[allow(missing_debug_implementations)]
 pub struct BlockExecutor<V: StateView, H: BlockHashes> {
     attrs: BlockAttributes,
-    chain_id: u64,
-    fees: FeeParams,
-    limits: NativeLimits,
+    config: EvmConfig,
     evm: BlockEvm<V, H>,
     /// Transactions included so far (they are with the roots worker).
     included: usize,
@@ -247,25 +64,30 @@ pub struct BlockExecutor<V: StateView, H: BlockHashes> {
     native_burned: U256,
     /// Priority fees of native transactions (credited to the beneficiary as a delta).
     native_tips: U256,
+    /// BTM the system hooks minted and burned.
+    system: SystemSupply,
 }
 
 // === impl BlockExecutor ===
 
 impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
-    /// Starts a block with `attrs` over `parent_state`.
-    pub fn new(chain_id: u64, attrs: BlockAttributes, parent_state: V, hashes: H) -> Self {
+    /// Starts a block with `attrs` over `parent_state` under the rules of `config`, and
+    /// runs the chain's pre-block step.
+    pub fn new(
+        config: &EvmConfig,
+        attrs: BlockAttributes,
+        parent_state: V,
+        hashes: H,
+    ) -> Result<Self, ExecError> {
         let gas_limit = attrs.gas_limit;
-        let evm = Context::mainnet()
-            .with_db(BlockState::new(parent_state, hashes))
-            .with_block(attrs.block_env())
-            .with_cfg(cfg_env(chain_id))
-            .build_mainnet()
-            .with_precompiles(Bytom2Precompiles::default());
-        Self {
+        let evm = config.evm(
+            BlockState::new(parent_state, hashes),
+            config.block_env(&attrs),
+            config.cfg_env(),
+        );
+        let mut this = Self {
             attrs,
-            chain_id,
-            fees: FeeParams::default(),
-            limits: NativeLimits::default(),
+            config: config.clone(),
             evm,
             included: 0,
             // Room for a block of plain transfers, so the lists are not copied as they grow.
@@ -277,15 +99,29 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             evm_burned: U256::ZERO,
             native_burned: U256::ZERO,
             native_tips: U256::ZERO,
-        }
+            system: SystemSupply::default(),
+        };
+        let hooks = this.config.hooks().clone();
+        this.run_system_step(|s| hooks.pre_block(s))?;
+        Ok(this)
     }
 
-    /// Sets the native-transaction rules (the chain spec's gas schedule and dust
-    /// limit); the defaults are [`FeeParams::default`] and [`NativeLimits::default`].
-    pub fn with_native_rules(mut self, fees: FeeParams, limits: NativeLimits) -> Self {
-        self.fees = fees;
-        self.limits = limits;
-        self
+    /// Runs a system step over the block state.
+    fn run_system_step(
+        &mut self,
+        step: impl FnOnce(&mut dyn crate::SystemState) -> Result<(), ExecError>,
+    ) -> Result<(), ExecError> {
+        let mut call = SystemCall {
+            attrs: &self.attrs,
+            state: self.evm.ctx.db_mut(),
+            supply: &mut self.system,
+        };
+        step(&mut call)
+    }
+
+    /// The rules the block runs under.
+    pub fn config(&self) -> &EvmConfig {
+        &self.config
     }
 
     /// The block being built.
@@ -343,12 +179,12 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
         self.check_gas_limit(&tx)?;
         let (result, inspector) = {
             let ctx = &mut self.evm.ctx;
-            let mut evm = Context::mainnet()
-                .with_db(&mut ctx.journaled_state.database)
-                .with_block(ctx.block.clone())
-                .with_cfg(ctx.cfg.clone())
-                .build_mainnet_with_inspector(inspector)
-                .with_precompiles(self.evm.precompiles.clone());
+            let mut evm = self.config.evm_with_inspector(
+                &mut ctx.journaled_state.database,
+                ctx.block.clone(),
+                ctx.cfg.clone(),
+                inspector,
+            );
             (evm.inspect_tx(tx.to_tx_env()), evm.inspector)
         };
         let result = result.map_err(|e| revm_error(e, &tx, self.attrs.base_fee))?;
@@ -478,10 +314,10 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
         let v = validate_against(
             &state.cache,
             &tx,
-            self.chain_id,
-            &self.fees,
+            self.config.chain_id(),
+            self.config.fees(),
             base_fee,
-            &self.limits,
+            self.config.native_limits(),
         )?;
         let available = self.attrs.gas_limit - self.cumulative_gas;
         if v.gas > available {
@@ -526,8 +362,10 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
         Ok(summary)
     }
 
-    /// Settles the block and builds its header.
-    pub fn finish(self) -> Result<ExecutedBlock, ExecError> {
+    /// Runs the chain's post-block step, settles the block and builds its header.
+    pub fn finish(mut self) -> Result<ExecutedBlock, ExecError> {
+        let hooks = self.config.hooks().clone();
+        self.run_system_step(|s| hooks.post_block(s))?;
         let Self {
             attrs,
             evm,
@@ -536,15 +374,20 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             evm_burned,
             native_burned,
             native_tips,
+            system,
             ..
         } = self;
-        let burned = evm_burned + native_burned;
+        let burned = evm_burned + native_burned + system.burned;
         let mut state = evm.ctx.journaled_state.database;
 
         // BTM is conserved by the EVM except for what it burned; native transactions
-        // add their priority fees to the beneficiary's delta.
+        // add their priority fees to the beneficiary's delta; system steps mint rewards
+        // and burn slashed stake.
         let net = net_delta(&state, AssetId::BTM);
-        if net != I256::from_raw(native_tips) - I256::from_raw(evm_burned) {
+        let expected = I256::from_raw(native_tips) - I256::from_raw(evm_burned)
+            + I256::from_raw(system.minted)
+            - I256::from_raw(system.burned);
+        if net != expected {
             return Err(ExecError::NotConserved {
                 net: net.to_string(),
                 burned: evm_burned,
@@ -572,9 +415,10 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
         let id = settlement_id(attrs.number, attrs.parent_hash);
         let deltas: Vec<_> = state.deltas().collect();
         let settlement = settle(&mut state.cache, deltas, id, attrs.number)?;
-        if !burned.is_zero() {
+        if !burned.is_zero() || !system.minted.is_zero() {
             let mut supply = state.cache.supply(AssetId::BTM)?;
             supply.burned += burned;
+            supply.rewards += system.minted;
             state.cache.set_supply(AssetId::BTM, supply)?;
         }
 
@@ -617,6 +461,7 @@ impl<V: StateView, H: BlockHashes> BlockExecutor<V, H> {
             commitment,
             settlement,
             burned,
+            minted: system.minted,
         })
     }
 }

@@ -92,7 +92,7 @@ pub fn genesis_block(spec: &ChainSpec) -> Result<GenesisBlock, StateError> {
         extra_data: g.extra_data.clone(),
         mix_hash: g.mix_hash,
         base_fee_per_gas: Some(g.base_fee_per_gas),
-        ..crate::executor::prague_header()
+        ..crate::attributes::prague_header()
     };
     let hash = header.hash_slow();
     Ok(GenesisBlock {

@@ -1,6 +1,6 @@
 //! The asset-issuance precompile at [`ASSET_ISSUER`] (Solidity interface
-//! `contracts/src/IAssetIssuer.sol`), and [`Bytom2Precompiles`], Prague's precompiles
-//! plus this one.
+//! `contracts/src/IAssetIssuer.sol`), one of the chain's own precompiles
+//! ([`crate::SystemPrecompile`]).
 //!
 //! `createAsset` puts the `NativeAsset` ERC-20 runtime code at the asset's token address
 //! with the definition in its storage, and registers the token in the precompile's own
@@ -20,11 +20,8 @@ use bytom2_utxo::{
 };
 use revm::{
     bytecode::Bytecode,
-    context::Cfg,
     context_interface::{ContextTr, JournalTr, journaled_state::account::JournaledAccountTr},
-    handler::{EthPrecompiles, PrecompileProvider},
     interpreter::{CallInputs, Gas, InstructionResult, InterpreterResult},
-    primitives::{AddressSet, hardfork::SpecId},
 };
 use std::sync::LazyLock;
 
@@ -64,65 +61,14 @@ pub static NATIVE_ASSET_CODE: LazyLock<Bytecode> = LazyLock::new(|| {
     Bytecode::new_raw(bytes.into())
 });
 
-/// Prague's precompiles plus the asset-issuance precompile.
-#[derive(Debug, Clone)]
-pub struct Bytom2Precompiles {
-    eth: EthPrecompiles,
-    warm: AddressSet,
-}
-
-impl Default for Bytom2Precompiles {
-    fn default() -> Self {
-        Self::new(crate::SPEC_ID)
-    }
-}
-
-impl Bytom2Precompiles {
-    /// The precompiles of `spec` plus [`ASSET_ISSUER`].
-    pub fn new(spec: SpecId) -> Self {
-        let eth = EthPrecompiles::new(spec);
-        let mut warm = eth.warm_addresses().clone();
-        warm.insert(ASSET_ISSUER);
-        Self { eth, warm }
-    }
-}
-
-impl<CTX: ContextTr<Cfg: Cfg<Spec = SpecId>>> PrecompileProvider<CTX> for Bytom2Precompiles {
-    type Output = InterpreterResult;
-
-    fn set_spec(&mut self, spec: SpecId) -> bool {
-        // revm calls this before every transaction; the set only changes with the spec.
-        let changed = <EthPrecompiles as PrecompileProvider<CTX>>::set_spec(&mut self.eth, spec);
-        if changed {
-            self.warm.clone_from(self.eth.warm_addresses());
-            self.warm.insert(ASSET_ISSUER);
-        }
-        changed
-    }
-
-    fn run(&mut self, ctx: &mut CTX, inputs: &CallInputs) -> Result<Option<Self::Output>, String> {
-        if inputs.bytecode_address == ASSET_ISSUER {
-            return run_issuer(ctx, inputs).map(Some);
-        }
-        self.eth.run(ctx, inputs)
-    }
-
-    fn warm_addresses(&self) -> &AddressSet {
-        &self.warm
-    }
-
-    fn contains(&self, address: &Address) -> bool {
-        *address == ASSET_ISSUER || self.eth.contains(address)
-    }
-}
-
 /// The outcome of a call before gas accounting.
 enum Outcome {
     Return(Vec<u8>),
     Revert(String),
 }
 
-fn run_issuer<CTX: ContextTr>(
+/// Runs a call to the issuer at [`ASSET_ISSUER`].
+pub(crate) fn run_issuer<CTX: ContextTr>(
     ctx: &mut CTX,
     inputs: &CallInputs,
 ) -> Result<InterpreterResult, String> {

@@ -45,34 +45,45 @@
 //! ```
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+mod attributes;
 mod block_tx;
 mod code_cache;
 mod db;
 mod error;
+mod evm_config;
+mod executed;
 mod executor;
 mod genesis;
 mod issuer;
 mod parallel;
+mod precompiles;
 mod roots;
 mod settlement;
+mod system;
 #[cfg(feature = "test-utils")]
 pub mod testing;
 mod tx_env;
+mod verify;
 
+pub use attributes::{BlockAttributes, MAX_EXTRA_DATA_SIZE, prev_randao_of_child};
 pub use block_tx::{BlockTx, DecodeTxError};
 pub use code_cache::CodeCache;
 pub use db::{BlockHashes, BlockState, DbError};
 pub use error::{ExecError, ExecuteTxError, TxError};
-pub use executor::{
-    BlockAttributes, BlockExecutor, ExecutedBlock, ExecutedTx, InspectedContext, SPEC_ID,
-    TxSummary, cfg_env,
-};
+pub use evm_config::{Bytom2Context, Bytom2Evm, EvmConfig, SPEC_ID};
+pub(crate) use executed::PendingTx;
+pub use executed::{Block, ExecutedBlock, ExecutedTx, TxSummary};
+pub use executor::{BlockExecutor, InspectedContext};
 pub use genesis::{GenesisBlock, genesis_block, genesis_id};
-pub use issuer::{
-    Bytom2Precompiles, CREATE_GAS, CREATE_GAS_PER_BYTE, ISSUE_GAS, NATIVE_ASSET_CODE, READ_GAS,
-};
+pub use issuer::{CREATE_GAS, CREATE_GAS_PER_BYTE, ISSUE_GAS, NATIVE_ASSET_CODE, READ_GAS};
+pub use precompiles::{Bytom2Precompiles, SystemPrecompile};
 pub use settlement::{Settlement, settlement_id};
+pub use system::{NoHooks, SystemHooks, SystemState};
 pub use tx_env::RecoveredTx;
+pub use verify::{
+    FixedField, GAS_LIMIT_BOUND_DIVISOR, InvalidBlock, MIN_GAS_LIMIT, VerifyError, check_header,
+    verify_block,
+};
 
 // Used by the integration tests and benches only.
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! so leaves can be added as transactions arrive, holding back only index 0 until index
 //! 128 (or the end) — the root is ready right after the last transaction.
 
-use crate::{BlockTx, ExecutedTx, executor::PendingTx};
+use crate::{BlockTx, ExecutedTx, PendingTx};
 use alloy_consensus::{Receipt, ReceiptWithBloom};
 use alloy_primitives::{Address, B256, Bloom, keccak256, map::HashMap};
 use alloy_rlp::Encodable;

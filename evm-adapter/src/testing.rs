@@ -49,7 +49,11 @@ pub fn run_reference_block(
     let mut evm = Context::mainnet()
         .with_db(db)
         .with_block(block)
-        .with_cfg(crate::cfg_env(chain_id))
+        .with_cfg({
+            let mut cfg = revm::context::CfgEnv::new_with_spec(crate::SPEC_ID);
+            cfg.chain_id = chain_id;
+            cfg
+        })
         .build_mainnet();
     for tx in txs {
         let result = evm

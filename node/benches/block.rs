@@ -11,7 +11,7 @@
 use alloy_primitives::Address;
 use bytom2_chainspec::ChainSpec;
 use bytom2_evm_adapter::{
-    RecoveredTx,
+    EvmConfig, RecoveredTx,
     testing::{reference_db, run_reference_block},
 };
 use bytom2_node::{Chain, Pipeline, workload::Workload};
@@ -112,7 +112,8 @@ fn bench(c: &mut Criterion) {
                 number += 1;
                 let envs: Vec<_> = txs.iter().map(|t| t.to_tx_env()).collect();
                 let start = Instant::now();
-                run_reference_block(&mut db, attrs.block_env(), w.spec.chain_id, envs);
+                let block_env = EvmConfig::from_spec(&w.spec).block_env(&attrs);
+                run_reference_block(&mut db, block_env, w.spec.chain_id, envs);
                 total += start.elapsed();
             }
             total

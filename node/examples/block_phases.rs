@@ -61,10 +61,12 @@ fn main() {
     for (round, (txs, envs)) in blocks.into_iter().zip(envs).enumerate() {
         let head = chain.head();
         let attrs = chain.next_attributes(head.header.timestamp + 1, Address::ZERO);
-        let block_env = attrs.block_env();
+        let block_env = chain.evm_config().block_env(&attrs);
         let t0 = Stamp::now();
         let state = chain.latest().unwrap();
-        let mut exec = BlockExecutor::new(w.spec.chain_id, attrs, state, DbBlockHashes(chain.db()));
+        let mut exec =
+            BlockExecutor::new(chain.evm_config(), attrs, state, DbBlockHashes(chain.db()))
+                .unwrap();
         for tx in txs {
             exec.execute(tx).unwrap();
         }
@@ -126,7 +128,7 @@ fn pipelined(w: &Workload, blocks: Vec<Vec<RecoveredTx>>, envs: Vec<Vec<TxEnv>>)
     for txs in blocks {
         timestamp += 1;
         let attrs = pipeline.next_attributes(timestamp, Address::ZERO);
-        block_envs.push(attrs.block_env());
+        block_envs.push(pipeline.chain().evm_config().block_env(&attrs));
         let (block, rejected) = pipeline.execute(attrs, txs).unwrap();
         assert!(rejected.is_empty());
         pipeline.commit(block).unwrap();

@@ -1,15 +1,14 @@
-//! The chain: the MDBX database, the chain spec and the head, with the executor wired in.
+//! The chain: the MDBX database, the chain spec, its execution rules and the head.
 
-use crate::NodeError;
+use crate::{NodeError, builder::BlockBuilder, builder::Rejected};
 use alloy_consensus::Header;
-use alloy_primitives::{Address, B256, keccak256, map::HashSet};
+use alloy_primitives::{Address, B256, keccak256};
 use bytom2_chainspec::ChainSpec;
 use bytom2_evm_adapter::{
-    BlockAttributes, BlockExecutor, BlockHashes, BlockTx, ExecuteTxError, ExecutedBlock, TxError,
-    genesis_block,
+    BlockAttributes, BlockExecutor, BlockHashes, BlockTx, EvmConfig, ExecutedBlock, genesis_block,
 };
 use bytom2_storage::{BlockToCommit, Database, LatestState, StoredReceipt, StoredSettlement};
-use bytom2_utxo::native::{NativeLimits, NativeTxError};
+use bytom2_utxo::native::NativeLimits;
 use bytom2_utxo::{StateChanges, StateView};
 use parking_lot::RwLock;
 use std::{path::Path, sync::Arc};
@@ -44,101 +43,12 @@ impl BlockHashes for DbBlockHashes<'_> {
     }
 }
 
-/// A block being built: transactions are executed as they are added, invalid ones and
-/// those that no longer fit are left out (see [`Chain::builder`]).
-pub(crate) struct BlockBuilder<V: StateView, H: BlockHashes> {
-    exec: BlockExecutor<V, H>,
-    rejected: Vec<Rejected>,
-    /// Once one of a sender's transactions is left out, its later nonces cannot run in
-    /// this block: they are skipped (they stay in the pool) rather than rejected.
-    held_back: HashSet<Address>,
-}
-
-impl<V: StateView, H: BlockHashes> BlockBuilder<V, H> {
-    /// Executes `txs` in order after the transactions already in the block.
-    pub(crate) fn add(
-        &mut self,
-        txs: impl IntoIterator<Item = impl Into<BlockTx>>,
-    ) -> Result<(), NodeError> {
-        for tx in txs {
-            let tx: BlockTx = tx.into();
-            let (hash, sender, is_eth) = (tx.hash(), tx.sender(), tx.as_eth().is_some());
-            if is_eth && self.held_back.contains(&sender) {
-                continue;
-            }
-            match self.exec.execute_any(tx) {
-                Ok(_) => {}
-                Err(ExecuteTxError::Exec(e)) if e.is_fatal() => return Err(e.into()),
-                Err(error) => {
-                    if is_eth {
-                        self.held_back.insert(sender);
-                    }
-                    self.rejected.push(Rejected {
-                        hash,
-                        sender,
-                        error,
-                    });
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The block's attributes.
-    pub(crate) fn attributes(&self) -> &BlockAttributes {
-        self.exec.attributes()
-    }
-
-    /// Transactions executed so far.
-    pub(crate) fn executed_count(&self) -> usize {
-        self.exec.executed_count()
-    }
-
-    /// The nonce `sender`'s next transaction needs in this block.
-    pub(crate) fn nonce(&self, sender: Address) -> u64 {
-        crate::Node::state_nonce(self.exec.state().cache(), sender)
-    }
-
-    /// Settles the block; returns it and the transactions left out.
-    pub(crate) fn finish(self) -> Result<(ExecutedBlock, Vec<Rejected>), NodeError> {
-        Ok((self.exec.finish()?, self.rejected))
-    }
-}
-
-impl Rejected {
-    /// Whether the transaction can never become valid and should leave the mempool. A
-    /// nonce gap, a fee cap below the current base fee and a full block may all pass.
-    pub fn is_permanent(&self) -> bool {
-        match &self.error {
-            ExecuteTxError::Invalid(e) => !matches!(
-                e,
-                TxError::NonceTooHigh { .. } | TxError::FeeCapTooLow { .. }
-            ),
-            ExecuteTxError::Native(e) => !matches!(
-                e,
-                NativeTxError::NeededBySettlement { .. } | NativeTxError::FeeTooLow { .. }
-            ),
-            ExecuteTxError::Exec(_) => false,
-        }
-    }
-}
-
-/// A transaction the block builder left out, and why.
-#[derive(Debug)]
-pub struct Rejected {
-    /// The transaction's hash.
-    pub hash: B256,
-    /// Its sender.
-    pub sender: Address,
-    /// Why.
-    pub error: ExecuteTxError,
-}
-
 /// The chain as stored, with its head cached.
 #[derive(Debug, Clone)]
 pub struct Chain {
     db: Database,
     spec: Arc<ChainSpec>,
+    evm: Arc<EvmConfig>,
     head: Arc<RwLock<Head>>,
 }
 
@@ -165,6 +75,7 @@ impl Chain {
                     changes: &genesis.changes,
                     commitment: &genesis.commitment,
                     settlement: None,
+                    certificate: None,
                 })?;
                 tracing::info!(target: "node::chain", hash = %genesis.hash, "wrote genesis block");
                 write_fingerprint(&fingerprint_file, fingerprint)?;
@@ -198,6 +109,7 @@ impl Chain {
         tracing::info!(target: "node::chain", number, %hash, "opened chain");
         Ok(Self {
             db,
+            evm: Arc::new(EvmConfig::from_spec(&spec)),
             spec: Arc::new(spec),
             head: Arc::new(RwLock::new(Head { header, hash })),
         })
@@ -216,6 +128,18 @@ impl Chain {
     /// The chain spec.
     pub fn spec(&self) -> &ChainSpec {
         &self.spec
+    }
+
+    /// The chain's execution rules.
+    pub fn evm_config(&self) -> &EvmConfig {
+        &self.evm
+    }
+
+    /// The chain with `config` as its execution rules (system hooks: every node of the
+    /// chain must run the same).
+    pub fn with_evm_config(mut self, config: EvmConfig) -> Self {
+        self.evm = Arc::new(config);
+        self
     }
 
     /// The newest committed block.
@@ -248,10 +172,7 @@ impl Chain {
 
     /// The rules of native transactions on this chain.
     pub fn native_limits(&self) -> NativeLimits {
-        NativeLimits {
-            min_output_amount: self.spec.params.min_output_amount,
-            ..NativeLimits::default()
-        }
+        *self.evm.native_limits()
     }
 
     /// Executes `txs` in order into a block with `attrs`. Invalid transactions and those
@@ -273,7 +194,7 @@ impl Chain {
         attrs: BlockAttributes,
         txs: impl IntoIterator<Item = impl Into<BlockTx>>,
     ) -> Result<(ExecutedBlock, Vec<Rejected>), NodeError> {
-        let mut builder = self.builder(state, hashes, attrs);
+        let mut builder = self.builder(state, hashes, attrs)?;
         builder.add(txs)?;
         builder.finish()
     }
@@ -286,25 +207,24 @@ impl Chain {
         state: V,
         hashes: H,
         attrs: BlockAttributes,
-    ) -> BlockBuilder<V, H> {
-        BlockBuilder {
-            exec: BlockExecutor::new(self.spec.chain_id, attrs, state, hashes)
-                .with_native_rules(self.spec.params.fees.clone(), self.native_limits()),
-            rejected: Vec::new(),
-            held_back: HashSet::default(),
-        }
+    ) -> Result<BlockBuilder<V, H>, NodeError> {
+        Ok(BlockBuilder::new(BlockExecutor::new(
+            &self.evm, attrs, state, hashes,
+        )?))
     }
 
     /// Commits an executed block (one MDBX write transaction) and moves the head.
     pub fn commit(&self, block: &ExecutedBlock) -> Result<(), NodeError> {
-        self.commit_with(block, &block.changes)
+        self.commit_with(block, &block.changes, None)
     }
 
-    /// [`Chain::commit`] with the block's state changes held apart from it.
+    /// [`Chain::commit`] with the block's state changes held apart from it, and the
+    /// encoded certificate that finalized it (none on a development chain).
     pub(crate) fn commit_with(
         &self,
         block: &ExecutedBlock,
         changes: &StateChanges,
+        certificate: Option<&[u8]>,
     ) -> Result<(), NodeError> {
         let n = block.transactions.len();
         let mut raw = Vec::with_capacity(n);
@@ -340,6 +260,7 @@ impl Chain {
             changes,
             commitment: &block.commitment,
             settlement: Some(&settlement),
+            certificate,
         })?;
         *self.head.write() = Head {
             header: block.header.clone(),

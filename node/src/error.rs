@@ -55,4 +55,32 @@ pub enum NodeError {
     /// The database is missing a block it says it has.
     #[error("database is missing block {0}")]
     MissingBlock(u64),
+    /// A block proposed elsewhere is invalid (its proposer is at fault).
+    #[error("invalid block: {0}")]
+    InvalidBlock(#[from] bytom2_evm_adapter::InvalidBlock),
+    /// A block to build on is neither the head nor an unfinalized block held here.
+    #[error("unknown parent block {0}")]
+    UnknownParent(B256),
+    /// A block to finalize is not the head's child.
+    #[error("block {number} ({hash}) is not the child of the head {head}")]
+    NotHeadChild {
+        /// Its number.
+        number: u64,
+        /// Its hash.
+        hash: B256,
+        /// The head's hash.
+        head: B256,
+    },
+    /// As many unfinalized blocks are held as allowed.
+    #[error("{0} unfinalized blocks are held already")]
+    TooManyProposals(usize),
+}
+
+impl From<bytom2_evm_adapter::VerifyError> for NodeError {
+    fn from(e: bytom2_evm_adapter::VerifyError) -> Self {
+        match e {
+            bytom2_evm_adapter::VerifyError::Invalid(e) => Self::InvalidBlock(e),
+            bytom2_evm_adapter::VerifyError::Exec(e) => Self::Exec(e),
+        }
+    }
 }

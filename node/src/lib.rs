@@ -38,20 +38,26 @@
 //! ```
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+mod builder;
 mod chain;
 mod dev;
 mod error;
+mod lifecycle;
 mod mempool;
 mod pipeline;
 pub mod priority;
+mod proposals;
 mod service;
 pub mod wallet;
 pub mod workload;
 
-pub use chain::{Chain, DbBlockHashes, Head, Rejected, SPEC_FINGERPRINT_FILE};
+pub use builder::Rejected;
+pub use chain::{Chain, DbBlockHashes, Head, SPEC_FINGERPRINT_FILE};
 pub use error::NodeError;
+pub use lifecycle::Proposal;
 pub use mempool::{AdmissionContext, Mempool, PoolConfig};
 pub use pipeline::Pipeline;
+pub use proposals::{MAX_PROPOSALS, Proposals, Proposed};
 pub use service::{Mining, Node, NodeConfig};
 
 /// jemalloc instead of glibc malloc, as reth does: RPC handling and block execution make

@@ -124,7 +124,7 @@ impl Pipeline {
         let chain = self.chain.clone();
         let commit = std::thread::Builder::new()
             .name("bytom2-commit".into())
-            .spawn(move || chain.commit_with(&block, &changes))
+            .spawn(move || chain.commit_with(&block, &changes, None))
             .map_err(|e| NodeError::Io {
                 path: self.chain.db().path().to_path_buf(),
                 message: format!("starting the commit thread: {e}"),

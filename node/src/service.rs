@@ -1,8 +1,9 @@
 //! The running node: chain + mempool + block producer, and the [`EthBackend`] the RPC
 //! server reads through.
 
-use crate::chain::{BlockBuilder, Rejected};
+use crate::builder::{BlockBuilder, Rejected};
 use crate::dev::{DevState, Production};
+use crate::proposals::Proposals;
 use crate::{Chain, DbBlockHashes, Mempool, NodeError, PoolConfig, mempool::AdmissionContext};
 use alloy_primitives::{Address, B256, Bytes, map::HashSet};
 use bytom2_eth_rpc::DevBackend;
@@ -10,7 +11,7 @@ use bytom2_eth_rpc::{
     BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, ReceiptData,
     SettlementData, SharedCache,
 };
-use bytom2_evm_adapter::{BlockAttributes, BlockTx, ExecutedBlock, RecoveredTx};
+use bytom2_evm_adapter::{BlockAttributes, BlockTx, EvmConfig, ExecutedBlock, RecoveredTx};
 use bytom2_storage::LatestState;
 use bytom2_utxo::{
     AssetId, StateView,
@@ -132,6 +133,8 @@ pub struct Node {
     producing: Mutex<()>,
     /// Development-node state (`None` on other nodes).
     dev: Option<DevState>,
+    /// Blocks executed and not finalized.
+    pub(crate) proposals: Proposals,
 }
 
 /// Most transactions (plus one per block) the decoded blocks kept for RPC hold, so log
@@ -159,6 +162,7 @@ impl Node {
             blocks: broadcast::channel(1024).0,
             pending: broadcast::channel(16_384).0,
             cache: SharedCache::new(BLOCK_CACHE_WEIGHT),
+            proposals: Proposals::default(),
         })
     }
 
@@ -185,6 +189,11 @@ impl Node {
 
     pub(crate) fn dev_state_opt(&self) -> Option<&DevState> {
         self.dev.as_ref()
+    }
+
+    /// Puts a block just committed into the readers' cache.
+    pub(crate) fn cache_block(&self, block: Arc<BlockData>, weight: usize) {
+        self.cache.insert(block.header.number, block, weight);
     }
 
     /// Forgets every cached block (the chain moved back).
@@ -256,26 +265,24 @@ impl Node {
         open.builder.add(txs)?;
         let (block, rejected) = open.builder.finish()?;
         let executed = started.elapsed();
-        self.chain.commit(&block)?;
+        let (number, txs, gas_used) = (
+            block.header.number,
+            block.transactions.len(),
+            block.header.gas_used,
+        );
+        let finalized = self.finalize_locked(block, None, &rejected)?;
         tracing::info!(
             target: "node::producer",
-            number = block.header.number,
-            txs = block.transactions.len(),
-            gas_used = block.header.gas_used,
+            number,
+            txs,
+            gas_used,
             built_ahead = continued,
             select_ms = selected.as_secs_f64() * 1e3,
             execute_ms = (executed - selected).as_secs_f64() * 1e3,
             commit_ms = (started.elapsed() - executed).as_secs_f64() * 1e3,
             "built block"
         );
-        // The block goes to the readers' cache before anyone hears of it: the wallets
-        // that poll its receipts as soon as the head moves find it decoded.
-        let mut block = block;
-        let cached = Self::block_data(&mut block);
-        let weight = 1 + cached.transactions.len();
-        self.cache
-            .insert(cached.header.number, Arc::new(cached), weight);
-        Ok((self.after_block(&block, &rejected)?, continued))
+        Ok((finalized, continued))
     }
 
     /// A new block with `attrs` over the head's state.
@@ -287,7 +294,7 @@ impl Node {
         Ok(OpenBlock {
             builder: self
                 .chain
-                .builder(state, DbBlockHashes(self.chain.db()), attrs),
+                .builder(state, DbBlockHashes(self.chain.db()), attrs)?,
             generation,
             taken: HashSet::default(),
         })
@@ -384,7 +391,11 @@ impl Node {
 
     /// After a committed block: evicts the transactions that can never run, prunes the
     /// pool, and announces the block.
-    fn after_block(&self, block: &ExecutedBlock, rejected: &[Rejected]) -> Result<u64, NodeError> {
+    pub(crate) fn after_block(
+        &self,
+        block: &ExecutedBlock,
+        rejected: &[Rejected],
+    ) -> Result<u64, NodeError> {
         let invalid: Vec<B256> = rejected
             .iter()
             .filter(|r| r.is_permanent())
@@ -558,7 +569,7 @@ impl Node {
 
     /// The RPC view of a block just committed, its transactions and logs moved out of
     /// it (the rest of `block` stays for pool maintenance).
-    fn block_data(block: &mut ExecutedBlock) -> BlockData {
+    pub(crate) fn block_data(block: &mut ExecutedBlock) -> BlockData {
         let executed = std::mem::take(&mut block.transactions);
         let count = executed.len();
         let mut transactions = Vec::with_capacity(count);
@@ -610,6 +621,10 @@ impl Node {
 impl EthBackend for Node {
     fn chain_id(&self) -> u64 {
         self.chain.spec().chain_id
+    }
+
+    fn evm_config(&self) -> &EvmConfig {
+        self.chain.evm_config()
     }
 
     fn latest_number(&self) -> u64 {

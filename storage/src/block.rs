@@ -107,6 +107,8 @@ pub struct BlockToCommit<'a> {
     pub commitment: &'a LtHash,
     /// What its settlement spent and created (`None`: nothing).
     pub settlement: Option<&'a StoredSettlement>,
+    /// The certificate that finalized it, encoded (`None` on a development chain).
+    pub certificate: Option<&'a [u8]>,
 }
 
 impl BlockToCommit<'_> {

@@ -268,6 +268,16 @@ impl Database {
         })
     }
 
+    /// The encoded certificate that finalized block `number` (`None` when none was
+    /// stored: a development chain, or a block not committed).
+    pub fn finalization(&self, number: u64) -> StorageResult<Option<Bytes>> {
+        self.read(|txn, t| {
+            get(txn, t, Table::Finalizations, &number.to_be_bytes(), |v| {
+                Ok(Bytes::copy_from_slice(v))
+            })
+        })
+    }
+
     /// Every non-zero storage slot of `address` at the head, in slot order.
     pub fn storage_entries(&self, address: Address) -> StorageResult<Vec<(U256, U256)>> {
         self.read(|txn, t| {

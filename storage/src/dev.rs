@@ -258,6 +258,7 @@ fn remove_block(txn: &TxUnsync<Rw>, tables: &Tables, number: u64) -> StorageResu
         Table::Bodies,
         Table::Receipts,
         Table::Settlements,
+        Table::Finalizations,
     ] {
         txn.del(tables.get(table), key, None)?;
     }

@@ -52,11 +52,15 @@ pub enum Table {
     /// n_created(4) [outpoint(36) coin]…`; absent for a block whose settlement moved
     /// nothing (and for blocks written before the table existed).
     Settlements,
+    /// Finality certificates: `number(8)` → the consensus engine's encoding of the
+    /// certificate that finalized the block; absent on a development chain (one node, no
+    /// votes).
+    Finalizations,
 }
 
 impl Table {
     /// Every table, in a fixed order.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::Coins,
         Self::OwnerCoins,
         Self::Balances,
@@ -76,6 +80,7 @@ impl Table {
         Self::TxLookup,
         Self::Meta,
         Self::Settlements,
+        Self::Finalizations,
     ];
 
     /// The MDBX database name.
@@ -100,6 +105,7 @@ impl Table {
             Self::TxLookup => "TxLookup",
             Self::Meta => "Meta",
             Self::Settlements => "Settlements",
+            Self::Finalizations => "Finalizations",
         }
     }
 }

@@ -314,6 +314,9 @@ impl<'a> Writer<'a> {
             settlement.encode(&mut buf);
             self.put(Table::Settlements, &number, &buf)?;
         }
+        if let Some(certificate) = block.certificate {
+            self.put(Table::Finalizations, &number, certificate)?;
+        }
         self.value = buf;
         Ok(())
     }

@@ -15,10 +15,12 @@ use bytom2_eth_rpc::{
     BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, ReceiptData,
     RpcConfig, RpcHandle, start_server,
 };
-use bytom2_evm_adapter::{BlockAttributes, BlockExecutor, BlockTx, RecoveredTx, genesis_block};
+use bytom2_evm_adapter::{
+    BlockAttributes, BlockExecutor, BlockTx, EvmConfig, RecoveredTx, genesis_block,
+};
 use bytom2_utxo::{
     AssetId, MemoryState, OutPoint, Output, StateView, StateWriter,
-    native::{NativeLimits, NativeTx, RecoveredNative},
+    native::{NativeTx, RecoveredNative},
 };
 use jsonrpsee::{
     core::{client::ClientT, params::ArrayParams},
@@ -212,8 +214,8 @@ impl Chain {
             Address::repeat_byte(0xC0),
         );
         let parent = self.states.last().expect("genesis");
-        let mut exec = BlockExecutor::new(self.spec.chain_id, attrs, parent, &self.hashes)
-            .with_native_rules(self.spec.params.fees.clone(), native_limits(&self.spec));
+        let config = EvmConfig::from_spec(&self.spec);
+        let mut exec = BlockExecutor::new(&config, attrs, parent, &self.hashes).expect("pre-block");
         let mut errors = Vec::new();
         for tx in txs {
             if let Err(e) = exec.execute_any(tx) {
@@ -253,6 +255,7 @@ impl Chain {
 /// The in-memory node.
 pub(crate) struct MemBackend {
     chain: Mutex<Chain>,
+    evm: EvmConfig,
     blocks_tx: broadcast::Sender<u64>,
     pending_tx: broadcast::Sender<B256>,
 }
@@ -274,6 +277,7 @@ impl MemBackend {
         by_hash.insert(genesis.hash, 0);
         let block = BlockData::new(genesis.header, genesis.hash, Vec::new(), Vec::new());
         Arc::new(Self {
+            evm: EvmConfig::from_spec(&spec),
             chain: Mutex::new(Chain {
                 spec,
                 blocks: vec![Arc::new(block)],
@@ -364,17 +368,13 @@ impl MemBackend {
     }
 }
 
-/// The node's native-transaction rules for `spec`.
-fn native_limits(spec: &ChainSpec) -> NativeLimits {
-    NativeLimits {
-        min_output_amount: spec.params.min_output_amount,
-        ..NativeLimits::default()
-    }
-}
-
 impl EthBackend for MemBackend {
     fn chain_id(&self) -> u64 {
         self.chain.lock().spec.chain_id
+    }
+
+    fn evm_config(&self) -> &EvmConfig {
+        &self.evm
     }
 
     fn latest_number(&self) -> u64 {

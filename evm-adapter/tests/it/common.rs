@@ -8,10 +8,9 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use bytom2_chainspec::{ChainSpec, GenesisAccount, dev_accounts};
 use bytom2_evm_adapter::{
-    BlockAttributes, BlockExecutor, BlockTx, ExecuteTxError, ExecutedBlock, RecoveredTx,
+    BlockAttributes, BlockExecutor, BlockTx, EvmConfig, ExecuteTxError, ExecutedBlock, RecoveredTx,
     genesis_block,
 };
-use bytom2_utxo::native::NativeLimits;
 use bytom2_utxo::{AssetId, MemoryState, StateView, StateWriter};
 
 /// The hand-assembled contracts every test chain has at fixed addresses.
@@ -265,8 +264,8 @@ impl Chain {
         attrs: BlockAttributes,
         txs: Vec<Result<BlockTx, ExecuteTxError>>,
     ) -> (ExecutedBlock, Vec<Option<ExecuteTxError>>) {
-        let mut exec = BlockExecutor::new(self.spec.chain_id, attrs, &self.state, &self.hashes)
-            .with_native_rules(self.spec.params.fees.clone(), NativeLimits::default());
+        let config = EvmConfig::from_spec(&self.spec);
+        let mut exec = BlockExecutor::new(&config, attrs, &self.state, &self.hashes).unwrap();
         let errors = txs
             .into_iter()
             .map(|tx| tx.and_then(|tx| exec.execute_any(tx).map(|_| ())).err())

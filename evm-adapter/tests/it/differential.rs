@@ -5,7 +5,7 @@
 use crate::{common::*, invariants::check_ledger};
 use alloy_consensus::{Transaction, TxEnvelope};
 use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256};
-use bytom2_evm_adapter::{RecoveredTx, cfg_env};
+use bytom2_evm_adapter::{EvmConfig, RecoveredTx};
 use bytom2_utxo::{AssetId, StateView};
 use proptest::prelude::*;
 use revm::{
@@ -320,8 +320,8 @@ fn run(blocks: Vec<Vec<Action>>) -> (usize, usize, usize) {
         {
             let mut evm = Context::mainnet()
                 .with_db(&mut db)
-                .with_block(attrs.block_env())
-                .with_cfg(cfg_env(chain.spec.chain_id))
+                .with_block(EvmConfig::from_spec(&chain.spec).block_env(&attrs))
+                .with_cfg(EvmConfig::from_spec(&chain.spec).cfg_env())
                 .build_mainnet();
             for tx in &txs {
                 let rec = RecoveredTx::recover(tx.clone()).unwrap();

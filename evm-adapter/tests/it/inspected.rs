@@ -3,8 +3,7 @@
 
 use crate::common::*;
 use alloy_primitives::{Address, B256, Bytes, U256};
-use bytom2_evm_adapter::{BlockExecutor, BlockTx, RecoveredTx};
-use bytom2_utxo::native::NativeLimits;
+use bytom2_evm_adapter::{BlockExecutor, BlockTx, EvmConfig, RecoveredTx};
 use revm::{Database, inspector::CountInspector};
 
 /// STORE calldata: slot, value.
@@ -41,10 +40,9 @@ fn inspected_execution_builds_the_same_block() {
     let chain = Chain::new(test_spec());
     let attrs = chain.next_attrs(Address::repeat_byte(0x99));
     let chain_id = chain.spec.chain_id;
-    let new_exec = || {
-        BlockExecutor::new(chain_id, attrs.clone(), &chain.state, &chain.hashes)
-            .with_native_rules(chain.spec.params.fees.clone(), NativeLimits::default())
-    };
+    let config = EvmConfig::from_spec(&chain.spec);
+    let new_exec =
+        || BlockExecutor::new(&config, attrs.clone(), &chain.state, &chain.hashes).unwrap();
 
     let mut plain = new_exec();
     for tx in txs(chain_id) {

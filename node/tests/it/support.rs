@@ -3,7 +3,7 @@
 use alloy_primitives::{Address, TxKind, U256};
 use bytom2_chainspec::ChainSpec;
 use bytom2_evm_adapter::{
-    BlockAttributes, BlockExecutor, ExecutedBlock, RecoveredTx, genesis_block,
+    BlockAttributes, BlockExecutor, EvmConfig, ExecutedBlock, RecoveredTx, genesis_block,
 };
 use bytom2_node::{
     Chain,
@@ -95,7 +95,8 @@ impl Reference {
                 BENEFICIARY,
             );
             let txs = block_txs(w, &self.state, n);
-            let mut exec = BlockExecutor::new(self.spec.chain_id, attrs, &self.state, &self.hashes);
+            let config = EvmConfig::from_spec(&self.spec);
+            let mut exec = BlockExecutor::new(&config, attrs, &self.state, &self.hashes).unwrap();
             for tx in txs {
                 exec.execute(tx).unwrap();
             }

@@ -112,6 +112,7 @@ fn inconsistent_blocks_are_refused() {
         changes: &changes,
         commitment: &zero,
         settlement: None,
+        certificate: None,
     };
     assert!(matches!(
         db.commit_block(&block),
@@ -357,6 +358,7 @@ fn large_block_commit_time() {
         changes: &changes,
         commitment: &commitment,
         settlement: None,
+        certificate: None,
     })
     .unwrap();
     eprintln!(

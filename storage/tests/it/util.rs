@@ -54,6 +54,7 @@ pub(crate) fn commit_empty(
         changes,
         commitment,
         settlement: None,
+        certificate: None,
     })
 }
 
@@ -118,6 +119,7 @@ pub(crate) fn commit_txs(
         changes,
         commitment,
         settlement: None,
+        certificate: None,
     })
     .unwrap();
     tx_hashes

@@ -1,0 +1,150 @@
+//! One block lifecycle for every producer: [`Node::propose`] (lenient, commits nothing),
+//! [`Node::verify`] (strict, for a block proposed elsewhere), [`Node::finalize`] (commits
+//! a decided block, then maintains the pool, the caches and the subscribers). The dev
+//! node's miner proposes and finalizes its own blocks at once; the BFT network finalizes
+//! what the committee voted for.
+
+use crate::{
+    DbBlockHashes, NodeError, Rejected,
+    proposals::{ParentState, Proposals},
+    service::Node,
+};
+use alloy_primitives::B256;
+use bytom2_evm_adapter::{Block, BlockAttributes, ExecutedBlock, InvalidBlock, verify_block};
+use std::sync::Arc;
+
+/// A block this node built, and the transactions it left out.
+#[derive(Debug)]
+pub struct Proposal {
+    /// The block, executed and settled, not committed.
+    pub block: ExecutedBlock,
+    /// What the builder left out, and why.
+    pub rejected: Vec<Rejected>,
+}
+
+// === impl Node ===
+
+impl Node {
+    /// The unfinalized blocks held (proposed here or verified).
+    pub fn proposals(&self) -> &Proposals {
+        &self.proposals
+    }
+
+    /// The state after block `parent` (the head or an unfinalized block held).
+    fn parent_state(&self, parent: B256) -> Result<ParentState<'_>, NodeError> {
+        let head = self.chain().head();
+        let latest = self.chain().latest()?;
+        self.proposals.parent_state(
+            parent,
+            (&head.header, head.hash),
+            latest,
+            DbBlockHashes(self.chain().db()),
+        )
+    }
+
+    /// Builds a block with `attrs` over its parent (`attrs.parent_hash`: the head or an
+    /// unfinalized block held) from the pool's best transactions, at most
+    /// `max_block_txs` of them. Lenient: what cannot run is left out and reported, a
+    /// sender's later nonces are held back. Nothing is committed or kept; hand the block
+    /// to [`Proposals::insert`] to build on it, and to [`Node::finalize`] once decided.
+    pub fn propose(&self, attrs: BlockAttributes) -> Result<Proposal, NodeError> {
+        let _producing = self.producing().lock();
+        self.propose_locked(attrs)
+    }
+
+    /// [`Node::propose`] with the production lock held.
+    pub(crate) fn propose_locked(&self, attrs: BlockAttributes) -> Result<Proposal, NodeError> {
+        let parent = self.parent_state(attrs.parent_hash)?;
+        let mut builder = self.chain().builder(parent.state, parent.hashes, attrs)?;
+        let offered = self
+            .pool()
+            .lock()
+            .best(self.config().max_block_txs, |a| builder.nonce(a));
+        builder.add(offered)?;
+        let (block, rejected) = builder.finish()?;
+        Ok(Proposal { block, rejected })
+    }
+
+    /// Verifies `block`, proposed elsewhere, over its parent (the head or an unfinalized
+    /// block held): every header field that follows from the parent, then exactly its
+    /// transactions in order, then every field execution recomputes. Returns the block
+    /// as executed here, ready for [`Proposals::insert`] and [`Node::finalize`]; an
+    /// invalid block is [`NodeError::InvalidBlock`]. Nothing is written.
+    ///
+    /// Transactions already in the pool are not recovered again. The pool of a network
+    /// node holds only transactions whose signers were recovered; a development node's
+    /// may hold impersonated ones.
+    pub fn verify(&self, block: &Block) -> Result<ExecutedBlock, NodeError> {
+        let _producing = self.producing().lock();
+        let parent = match self.parent_state(block.header.parent_hash) {
+            Err(NodeError::UnknownParent(parent_hash)) => {
+                return Err(InvalidBlock::UnknownParent { parent_hash }.into());
+            }
+            other => other?,
+        };
+        let pool = self.pool();
+        let known = |hash: &B256| pool.lock().get(hash);
+        Ok(verify_block(
+            self.chain().evm_config(),
+            &parent.header,
+            parent.hash,
+            block,
+            parent.state,
+            parent.hashes,
+            &known,
+        )?)
+    }
+
+    /// Commits `block` (the head's child) with the certificate that finalized it (none
+    /// on a development chain) in one write, then: the readers' cache gets the block
+    /// before anyone hears of it, the pool drops what the block included or made invalid
+    /// (spent inputs, used nonces) and what its builder found permanently invalid
+    /// (`rejected`, empty for a block built elsewhere), unfinalized blocks at its height
+    /// or orphaned are forgotten, and subscribers hear of it. Returns its number.
+    pub fn finalize(
+        &self,
+        block: ExecutedBlock,
+        certificate: Option<&[u8]>,
+        rejected: &[Rejected],
+    ) -> Result<u64, NodeError> {
+        let _producing = self.producing().lock();
+        self.finalize_locked(block, certificate, rejected)
+    }
+
+    /// [`Node::finalize`] with the production lock held.
+    pub(crate) fn finalize_locked(
+        &self,
+        mut block: ExecutedBlock,
+        certificate: Option<&[u8]>,
+        rejected: &[Rejected],
+    ) -> Result<u64, NodeError> {
+        let head = self.chain().head();
+        if block.header.parent_hash != head.hash || block.header.number != head.header.number + 1 {
+            return Err(NodeError::NotHeadChild {
+                number: block.header.number,
+                hash: block.hash,
+                head: head.hash,
+            });
+        }
+        let started = std::time::Instant::now();
+        self.chain()
+            .commit_with(&block, &block.changes, certificate)?;
+        let committed = started.elapsed();
+        // The block goes to the readers' cache before anyone hears of it: the wallets
+        // that poll its receipts as soon as the head moves find it decoded.
+        let cached = Self::block_data(&mut block);
+        let weight = 1 + cached.transactions.len();
+        self.cache_block(Arc::new(cached), weight);
+        self.proposals.prune(block.header.number, block.hash);
+        let number = self.after_block(&block, rejected)?;
+        tracing::debug!(
+            target: "node::lifecycle",
+            number,
+            hash = %block.hash,
+            certified = certificate.is_some(),
+            commit_ms = committed.as_secs_f64() * 1e3,
+            "finalized block"
+        );
+        Ok(number)
+    }
+}

@@ -6,4 +6,5 @@ mod differential;
 mod inspected;
 mod invariants;
 mod native;
+mod system;
 mod validation;

@@ -3,6 +3,7 @@
 mod cli;
 mod crash;
 mod dev;
+mod lifecycle;
 mod persistence;
 mod pipeline;
 mod producer;

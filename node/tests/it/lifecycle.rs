@@ -353,6 +353,9 @@ fn proposed(net: &Net) -> (ExecutedBlock, Block) {
     (p.block, block)
 }
 
+/// A change to a block.
+type Tamper<'a> = &'a dyn Fn(&mut Block);
+
 fn rejection(node: &Node, block: &Block) -> InvalidBlock {
     match node.verify(block) {
         Err(NodeError::InvalidBlock(e)) => e,
@@ -416,7 +419,7 @@ fn tampered_blocks_are_rejected_with_the_field_that_differs() {
         InvalidBlock::Timestamp { .. }
     ));
     assert!(matches!(
-        with(&|b| b.header.gas_limit = b.header.gas_limit * 2),
+        with(&|b| b.header.gas_limit *= 2),
         InvalidBlock::GasLimit { .. }
     ));
     assert!(matches!(
@@ -443,7 +446,7 @@ fn tampered_blocks_are_rejected_with_the_field_that_differs() {
         with(&|b| b.header.extra_data = Bytes::from(vec![0; 33])),
         InvalidBlock::ExtraData { len: 33 }
     ));
-    let fixed: [(&dyn Fn(&mut Block), FixedField); 8] = [
+    let fixed: [(Tamper, FixedField); 8] = [
         (
             &|b| b.header.ommers_hash = B256::ZERO,
             FixedField::OmmersHash,

@@ -216,7 +216,7 @@ pub trait EthBackend: Send + Sync + 'static {
     /// The development controls (`evm_*`, `anvil_*`, `hardhat_*`,
     /// `eth_sendTransaction`), on a development node only. The default: none, and those
     /// methods answer `-32601`.
-    fn dev(&self) -> Option<&dyn DevBackend> {
+    fn dev(&self) -> Option<Arc<dyn DevBackend>> {
         None
     }
 }

@@ -243,7 +243,7 @@ impl DevApi {
     }
 
     /// The development backend, or `-32601` for `method` on other nodes.
-    fn dev(&self, method: &str) -> RpcResult<&dyn DevBackend> {
+    fn dev(&self, method: &str) -> RpcResult<std::sync::Arc<dyn DevBackend>> {
         self.ctx
             .backend
             .dev()

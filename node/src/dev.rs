@@ -16,166 +16,29 @@
 //!   the sender (so two senders' otherwise equal transactions keep distinct hashes); the
 //!   sender is stored with the block, never recovered.
 
-use crate::{Mining, NodeConfig, NodeError, mempool::Mempool, service::Node};
-use alloy_consensus::{SignableTransaction, TxEnvelope, TypedTransaction};
-use alloy_primitives::{
-    Address, B256, Bytes, KECCAK256_EMPTY, Signature, U256, keccak256,
-    map::{HashMap, HashSet},
+use crate::{
+    DevMiner, Mining, NodeError,
+    dev_state::{Snapshot, inverse},
+    mempool::Mempool,
 };
+use alloy_consensus::{SignableTransaction, TxEnvelope, TypedTransaction};
+use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, Signature, U256, keccak256};
 use alloy_signer::SignerSync;
-use alloy_signer_local::PrivateKeySigner;
 use bytom2_eth_rpc::{DevBackend, DevError, PoolError};
 use bytom2_evm_adapter::RecoveredTx;
 use bytom2_utxo::{
-    Account, AssetId, Change, Coin, CoinOrigin, OutPoint, Output, StateCache, StateChanges,
-    StateView,
+    Account, AssetId, Coin, CoinOrigin, OutPoint, Output, StateCache, StateChanges, StateView,
 };
-use parking_lot::Mutex;
-use std::{
-    sync::atomic::{AtomicU64, Ordering},
-    time::{Duration, SystemTime, UNIX_EPOCH},
-};
-
-/// Seconds since the epoch by the wall clock.
-fn wall_clock() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// How the next blocks are made: mode, fee recipient, gas limit and the clock.
-#[derive(Debug, Clone)]
-pub(crate) struct Production {
-    pub(crate) mining: Mining,
-    pub(crate) beneficiary: Address,
-    pub(crate) gas_limit: Option<u64>,
-    /// Seconds added to the wall clock for block timestamps.
-    pub(crate) time_offset: i64,
-    /// The next block's timestamp, once.
-    pub(crate) next_timestamp: Option<u64>,
-    /// The next block's base fee, once.
-    pub(crate) next_base_fee: Option<u64>,
-    /// The next block's `prevRandao`, once.
-    pub(crate) next_prev_randao: Option<B256>,
-}
-
-impl Production {
-    pub(crate) fn new(config: &NodeConfig) -> Self {
-        Self {
-            mining: config.mining,
-            beneficiary: config.beneficiary,
-            gas_limit: config.gas_limit,
-            time_offset: 0,
-            next_timestamp: None,
-            next_base_fee: None,
-            next_prev_randao: None,
-        }
-    }
-
-    /// The timestamp the clock gives now.
-    pub(crate) fn clock(&self) -> u64 {
-        u64::try_from(wall_clock().saturating_add(self.time_offset)).unwrap_or(0)
-    }
-
-    /// The timestamp the clock will give `after` from now.
-    pub(crate) fn clock_in(&self, after: Duration) -> u64 {
-        let then = SystemTime::now() + after;
-        let secs = then
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        u64::try_from(secs.saturating_add(self.time_offset)).unwrap_or(0)
-    }
-
-    /// Moves the clock so that it reads `timestamp` now.
-    pub(crate) fn follow_on_from(&mut self, timestamp: u64) {
-        let t = i64::try_from(timestamp).unwrap_or(i64::MAX);
-        self.time_offset = t.saturating_sub(wall_clock());
-    }
-}
-
-/// What only a development node keeps.
-#[derive(Debug)]
-pub(crate) struct DevState {
-    signers: HashMap<Address, PrivateKeySigner>,
-    /// Accounts in key order, as `eth_accounts` lists them.
-    accounts: Vec<Address>,
-    impersonated: Mutex<HashSet<Address>>,
-    snapshots: Mutex<Snapshots>,
-    /// Development outputs created so far (their outpoints' tags).
-    outputs_created: AtomicU64,
-}
-
-#[derive(Debug, Default)]
-struct Snapshots {
-    next_id: u64,
-    taken: Vec<Snapshot>,
-    /// State edits while a snapshot exists: the head they edited and what they changed.
-    journal: Vec<(u64, StateChanges)>,
-}
-
-#[derive(Debug)]
-struct Snapshot {
-    id: u64,
-    head: u64,
-    time_offset: i64,
-    next_timestamp: Option<u64>,
-    journal_len: usize,
-}
-
-impl DevState {
-    pub(crate) fn new(keys: &[B256]) -> Self {
-        let mut signers = HashMap::default();
-        let mut accounts = Vec::new();
-        for key in keys {
-            if let Ok(signer) = PrivateKeySigner::from_bytes(key) {
-                accounts.push(signer.address());
-                signers.insert(signer.address(), signer);
-            }
-        }
-        Self {
-            signers,
-            accounts,
-            impersonated: Mutex::new(HashSet::default()),
-            snapshots: Mutex::new(Snapshots::default()),
-            outputs_created: AtomicU64::new(0),
-        }
-    }
-}
+use std::{sync::atomic::Ordering, time::Duration};
 
 fn internal(e: impl std::fmt::Display) -> DevError {
     DevError::Internal(e.to_string())
 }
 
-/// Swaps `old` and `new` in every change: what undoes `changes`.
-fn inverse(changes: &StateChanges) -> StateChanges {
-    fn flip<K: Copy, V: Clone>(v: &[Change<K, V>]) -> Vec<Change<K, V>> {
-        v.iter()
-            .rev()
-            .map(|c| Change {
-                key: c.key,
-                old: c.new.clone(),
-                new: c.old.clone(),
-            })
-            .collect()
-    }
-    StateChanges {
-        coins: flip(&changes.coins),
-        balances: flip(&changes.balances),
-        accounts: flip(&changes.accounts),
-        storage: flip(&changes.storage),
-        supply: flip(&changes.supply),
-        code: Vec::new(),
-    }
-}
+// === impl DevMiner ===
 
-// === impl Node ===
-
-impl Node {
-    pub(crate) fn mining(&self) -> Mining {
-        self.production().lock().mining
-    }
-
-    fn dev_state(&self) -> &DevState {
+impl DevMiner {
+    fn dev_state(&self) -> &crate::dev_state::DevState {
         self.dev_state_opt()
             .expect("the dev methods are offered by development nodes only")
     }
@@ -185,9 +48,9 @@ impl Node {
         &self,
         f: impl FnOnce(&mut StateCache<&bytom2_storage::LatestState>, u64) -> Result<(), DevError>,
     ) -> Result<(), DevError> {
-        let _producing = self.producing().lock();
-        let head = self.chain().head().header.number;
-        let latest = self.chain().latest().map_err(internal)?;
+        let _producing = self.node().producing().lock();
+        let head = self.node().chain().head().header.number;
+        let latest = self.node().chain().latest().map_err(internal)?;
         let mut cache = StateCache::new(&latest);
         f(&mut cache, head)?;
         let changes = cache.into_changes();
@@ -195,7 +58,8 @@ impl Node {
         if changes.is_empty() {
             return Ok(());
         }
-        self.chain()
+        self.node()
+            .chain()
             .db()
             .apply_dev_changes(&changes)
             .map_err(internal)?;
@@ -208,9 +72,9 @@ impl Node {
 
     /// After the stored chain moved back: the head, cached blocks and the mempool.
     fn chain_rewound(&self) -> Result<(), DevError> {
-        self.chain().reload_head().map_err(internal)?;
-        self.clear_block_cache();
-        *self.pool().lock() = Mempool::new(self.config().pool.clone());
+        self.node().chain().reload_head().map_err(internal)?;
+        self.node().clear_block_cache();
+        *self.node().pool().lock() = Mempool::new(self.node().config().pool.clone());
         Ok(())
     }
 
@@ -220,11 +84,11 @@ impl Node {
         interval: Option<u64>,
         timestamp: Option<u64>,
     ) -> Result<(), NodeError> {
-        let _producing = self.producing().lock();
+        let _producing = self.node().producing().lock();
         let mut next = timestamp;
         for mined in 0..blocks {
             // A shutdown stops a long run between two blocks.
-            if self.is_stopping() {
+            if self.node().is_stopping() {
                 return Err(NodeError::ShuttingDown {
                     mined,
                     requested: blocks,
@@ -232,16 +96,23 @@ impl Node {
             }
             self.mine_block_locked(next)?;
             // The block just committed is the cached head.
-            next = interval.map(|every| self.chain().head().header.timestamp.saturating_add(every));
+            next = interval.map(|every| {
+                self.node()
+                    .chain()
+                    .head()
+                    .header
+                    .timestamp
+                    .saturating_add(every)
+            });
         }
         Ok(())
     }
 }
 
-impl DevBackend for Node {
+impl DevBackend for DevMiner {
     fn snapshot(&self) -> Result<U256, DevError> {
-        let _producing = self.producing().lock();
-        let head = self.chain().head().header.number;
+        let _producing = self.node().producing().lock();
+        let head = self.node().chain().head().header.number;
         let p = self.production().lock().clone();
         let mut s = self.dev_state().snapshots.lock();
         let id = s.next_id;
@@ -259,15 +130,15 @@ impl DevBackend for Node {
     }
 
     fn revert(&self, id: U256) -> Result<bool, DevError> {
-        let _producing = self.producing().lock();
+        let _producing = self.node().producing().lock();
         let mut s = self.dev_state().snapshots.lock();
         let Some(index) = s.taken.iter().position(|t| U256::from(t.id) == id) else {
             return Ok(false);
         };
         // That snapshot and every later one go.
         let snapshot = s.taken.split_off(index).swap_remove(0);
-        let db = self.chain().db();
-        if self.chain().head().header.number > snapshot.head {
+        let db = self.node().chain().db();
+        if self.node().chain().head().header.number > snapshot.head {
             db.unwind_to(snapshot.head).map_err(internal)?;
         }
         // Edits at the snapshot's head after it: undone newest first. Later heads' edits
@@ -298,7 +169,7 @@ impl DevBackend for Node {
         timestamp: Option<u64>,
     ) -> Result<(), DevError> {
         if let Some(t) = timestamp {
-            let head = self.chain().head().header.timestamp;
+            let head = self.node().chain().head().header.timestamp;
             if t < head {
                 return Err(DevError::InvalidParams(format!(
                     "Timestamp error: {t} is lower than previous block's timestamp"
@@ -318,7 +189,7 @@ impl DevBackend for Node {
     }
 
     fn set_next_block_timestamp(&self, timestamp: u64) -> Result<(), DevError> {
-        let head = self.chain().head().header.timestamp;
+        let head = self.node().chain().head().header.timestamp;
         if timestamp < head {
             return Err(DevError::InvalidParams(format!(
                 "Timestamp error: {timestamp} is lower than previous block's timestamp"
@@ -343,7 +214,7 @@ impl DevBackend for Node {
                 (false, _) => Mining::Manual,
             };
         }
-        self.signal();
+        self.node().signal();
     }
 
     fn automine(&self) -> bool {
@@ -356,7 +227,7 @@ impl DevBackend for Node {
         } else {
             Mining::Interval(Duration::from_secs(seconds))
         };
-        self.signal();
+        self.node().signal();
     }
 
     fn set_block_gas_limit(&self, gas_limit: u64) -> Result<(), DevError> {
@@ -485,12 +356,16 @@ impl DevBackend for Node {
     }
 
     fn drop_transaction(&self, hash: B256) -> Option<B256> {
-        self.pool().lock().remove(&hash).map(|_| hash)
+        self.node().pool().lock().remove(&hash).map(|_| hash)
     }
 
     fn reset(&self) -> Result<(), DevError> {
-        let _producing = self.producing().lock();
-        self.chain().db().reset_to_genesis().map_err(internal)?;
+        let _producing = self.node().producing().lock();
+        self.node()
+            .chain()
+            .db()
+            .reset_to_genesis()
+            .map_err(internal)?;
         {
             let mut s = self.dev_state().snapshots.lock();
             s.taken.clear();
@@ -541,6 +416,6 @@ impl DevBackend for Node {
         let encoded = alloy_eips::eip2718::Encodable2718::encoded_2718(&envelope).into();
         let tx = RecoveredTx::with_sender(envelope, from, encoded);
         let size = tx.encoded.len();
-        self.admit_eth(tx, size)
+        self.node().admit_eth(tx, size)
     }
 }

@@ -6,8 +6,12 @@
 //!   one, refusing one that holds another chain), executing blocks over the stored state
 //!   and committing each in one write transaction;
 //! - [`Mempool`]: per-sender nonce-ordered pool with geth's admission errors;
-//! - [`Node`]: chain + mempool + block producer (automine or interval), the
-//!   `EthBackend` the RPC server reads through;
+//! - [`Node`]: chain + mempool + unfinalized blocks ([`Proposals`]) + the readers'
+//!   cache, with one block lifecycle for every producer: [`Node::propose`] (lenient),
+//!   [`Node::verify`] (strict, for blocks made elsewhere), [`Node::finalize`] (commit,
+//!   pool maintenance, notifications); the `EthBackend` the RPC server reads through;
+//! - [`DevMiner`]: the single-node producer (automine, interval, manual mining, the
+//!   development methods and clock), a [`BlockProducer`] that proposes and finalizes;
 //! - [`workload`]: deterministic signed workloads for tests and benchmarks;
 //! - [`priority`]: the RPC threads yield the cores to block production;
 //! - the process's global allocator (jemalloc), for the binary and everything else that
@@ -38,27 +42,36 @@
 //! ```
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+mod admission;
 mod builder;
 mod chain;
 mod dev;
+mod dev_miner;
+mod dev_state;
 mod error;
 mod lifecycle;
 mod mempool;
 mod pipeline;
 pub mod priority;
+mod producer;
+mod production;
 mod proposals;
+mod reads;
 mod service;
 pub mod wallet;
 pub mod workload;
 
 pub use builder::Rejected;
 pub use chain::{Chain, DbBlockHashes, Head, SPEC_FINGERPRINT_FILE};
+pub use dev_miner::DevMiner;
 pub use error::NodeError;
 pub use lifecycle::Proposal;
 pub use mempool::{AdmissionContext, Mempool, PoolConfig};
 pub use pipeline::Pipeline;
+pub use producer::BlockProducer;
+pub use production::{MinerConfig, Mining};
 pub use proposals::{MAX_PROPOSALS, Proposals, Proposed};
-pub use service::{Mining, Node, NodeConfig};
+pub use service::{Node, NodeConfig};
 
 /// jemalloc instead of glibc malloc, as reth does: RPC handling and block execution make
 /// many small, short-lived allocations across threads (see docs/performance.md).

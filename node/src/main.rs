@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use bytom2_chainspec::{ChainSpec, dev_accounts};
 use bytom2_eth_rpc::{RpcConfig, start_server};
-use bytom2_node::{Chain, Mining, Node, NodeConfig, PoolConfig, priority};
+use bytom2_node::{Chain, DevMiner, MinerConfig, Mining, Node, NodeConfig, PoolConfig, priority};
 use clap::{Parser, Subcommand};
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
@@ -128,16 +128,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         None => Mining::Auto,
     };
     let config = NodeConfig {
-        mining,
-        gas_limit: cli.gas_limit,
         pool: PoolConfig {
             max_count: cli.max_pool_txs,
             ..PoolConfig::default()
         },
-        dev_keys: is_dev.then(|| dev_accounts().iter().map(|a| a.private_key).collect()),
         ..NodeConfig::default()
     };
     let node = Node::new(chain, config);
+    let miner = DevMiner::new(
+        node.clone(),
+        MinerConfig {
+            mining,
+            gas_limit: cli.gas_limit,
+            dev_keys: is_dev.then(|| dev_accounts().iter().map(|a| a.private_key).collect()),
+            ..MinerConfig::default()
+        },
+    );
 
     // Every RPC thread (async workers and the blocking pool) runs below the producer's
     // priority: reads wait for the block, not the other way round (module `priority`).
@@ -174,11 +180,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
     let (exited_tx, exited_rx) = tokio::sync::oneshot::channel::<()>();
     let producer = {
-        let node = node.clone();
+        let miner = miner.clone();
         std::thread::Builder::new()
             .name("bytom2-producer".into())
             .spawn(move || {
-                let result = node.run_producer();
+                let result = miner.run();
                 let _ = exited_tx.send(());
                 result
             })

@@ -8,7 +8,7 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use bytom2_chainspec::{ChainSpec, dev_accounts};
 use bytom2_eth_rpc::{DevBackend, DevError, EthBackend};
-use bytom2_node::{Chain, Mining, Node, NodeConfig};
+use bytom2_node::{Chain, DevMiner, MinerConfig, Mining, Node, NodeConfig};
 use bytom2_utxo::{AssetId, StateView};
 use std::sync::Arc;
 
@@ -16,14 +16,15 @@ const X: Address = address!("0x00000000000000000000000000000000000d0001");
 const Y: Address = address!("0x00000000000000000000000000000000000d0002");
 const FEE: u128 = 10_000_000_000;
 
-fn dev_node(dir: &std::path::Path) -> Arc<Node> {
+/// A development node's miner (the node is [`DevMiner::node`]).
+fn dev_node(dir: &std::path::Path) -> Arc<DevMiner> {
     let chain = Chain::open(dir, ChainSpec::dev()).unwrap();
-    Node::new(
-        chain,
-        NodeConfig {
+    DevMiner::new(
+        Node::new(chain, NodeConfig::default()),
+        MinerConfig {
             mining: Mining::Manual,
             dev_keys: Some(dev_accounts().iter().map(|a| a.private_key).collect()),
-            ..NodeConfig::default()
+            ..MinerConfig::default()
         },
     )
 }
@@ -104,10 +105,10 @@ fn check_outputs(s: &Seen) {
 fn set_balance_creates_or_spends_outputs_and_counts_the_adjustment() {
     let dir = tempfile::tempdir().unwrap();
     let node = dev_node(dir.path());
-    let before = seen(&node);
+    let before = seen(node.node());
 
     node.set_balance(X, U256::from(5_000)).unwrap();
-    let s = seen(&node);
+    let s = seen(node.node());
     check_outputs(&s);
     assert_eq!(s.balances[0], U256::from(5_000));
     assert_eq!(s.supply.adjusted_in, U256::from(5_000));
@@ -116,7 +117,7 @@ fn set_balance_creates_or_spends_outputs_and_counts_the_adjustment() {
     // Lower a dev account with many outputs' worth: spends and returns change.
     let dev0 = dev_accounts()[0].address;
     node.set_balance(dev0, U256::from(123)).unwrap();
-    let s = seen(&node);
+    let s = seen(node.node());
     check_outputs(&s);
     assert_eq!(s.balances[2], U256::from(123));
     assert_eq!(
@@ -124,15 +125,15 @@ fn set_balance_creates_or_spends_outputs_and_counts_the_adjustment() {
         before.supply.total() + U256::from(5_000) - before.balances[2] + U256::from(123)
     );
     node.set_balance(X, U256::ZERO).unwrap();
-    let s = seen(&node);
+    let s = seen(node.node());
     check_outputs(&s);
     assert_eq!(s.balances[0], U256::ZERO);
 
     // The edited state carries into the next block, whose root covers it.
     node.mine_block().unwrap();
-    let after = seen(&node);
+    let after = seen(node.node());
     check_outputs(&after);
-    let header = node.chain().head().header;
+    let header = node.node().chain().head().header;
     assert_eq!(header.state_root, after.root);
 }
 
@@ -140,11 +141,11 @@ fn set_balance_creates_or_spends_outputs_and_counts_the_adjustment() {
 fn revert_restores_blocks_state_edits_and_time_and_works_once() {
     let dir = tempfile::tempdir().unwrap();
     let node = dev_node(dir.path());
-    send(&node, 0, 0, Y, 1_000);
+    send(node.node(), 0, 0, Y, 1_000);
     node.mine_block().unwrap();
     node.set_storage_at(X, U256::from(7), B256::with_last_byte(1))
         .unwrap();
-    let saved = seen(&node);
+    let saved = seen(node.node());
     let id = node.snapshot().unwrap();
 
     // After the snapshot: edits at the same head, blocks, and edits on later heads.
@@ -153,7 +154,7 @@ fn revert_restores_blocks_state_edits_and_time_and_works_once() {
     node.set_code(Y, Bytes::from(vec![0x60, 0x00])).unwrap();
     node.set_storage_at(X, U256::from(7), B256::with_last_byte(2))
         .unwrap();
-    send(&node, 0, 1, Y, 2_000);
+    send(node.node(), 0, 1, Y, 2_000);
     node.mine_block().unwrap();
     node.set_balance(dev_accounts()[1].address, U256::from(1))
         .unwrap();
@@ -161,35 +162,45 @@ fn revert_restores_blocks_state_edits_and_time_and_works_once() {
     node.increase_time(3_600).unwrap();
     node.mine(3, Some(10), None).unwrap();
     node.set_balance(X, U256::from(78)).unwrap();
-    let changed = seen(&node);
+    let changed = seen(node.node());
     check_outputs(&changed);
     assert_ne!(changed, saved);
     assert_eq!(changed.head.0, saved.head.0 + 4);
 
     assert!(node.revert(id).unwrap());
-    let back = seen(&node);
+    let back = seen(node.node());
     assert_eq!(back, saved);
     check_outputs(&back);
-    assert_eq!(node.chain().head().hash, saved.head.1);
+    assert_eq!(node.node().chain().head().hash, saved.head.1);
     // The later snapshot went with it, and the reverted one is spent.
     assert!(!node.revert(inner).unwrap());
     assert!(!node.revert(id).unwrap());
     // The second transfer's block is gone: nonce 1 is free again, and lookups forget it.
-    assert_eq!(node.pending_nonce(dev_accounts()[0].address).unwrap(), 1);
-    assert!(node.block_by_number(saved.head.0 + 1).unwrap().is_none());
+    assert_eq!(
+        node.node()
+            .pending_nonce(dev_accounts()[0].address)
+            .unwrap(),
+        1
+    );
+    assert!(
+        node.node()
+            .block_by_number(saved.head.0 + 1)
+            .unwrap()
+            .is_none()
+    );
 
     // The chain goes on from the snapshot, on the clock as it was.
-    let h = send(&node, 0, 1, Y, 3_000);
+    let h = send(node.node(), 0, 1, Y, 3_000);
     let n = node.mine_block().unwrap();
     assert_eq!(n, saved.head.0 + 1);
-    assert!(node.transaction_location(h).unwrap().is_some());
-    let ts = node.chain().head().header.timestamp;
+    assert!(node.node().transaction_location(h).unwrap().is_some());
+    let ts = node.node().chain().head().header.timestamp;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
     assert!(ts < now + 600, "the hour added after the snapshot is gone");
-    check_outputs(&seen(&node));
+    check_outputs(&seen(node.node()));
 }
 
 #[test]
@@ -197,19 +208,25 @@ fn time_travel_moves_block_timestamps() {
     let dir = tempfile::tempdir().unwrap();
     let node = dev_node(dir.path());
     node.mine(1, None, None).unwrap();
-    let t0 = node.chain().head().header.timestamp;
+    let t0 = node.node().chain().head().header.timestamp;
     assert_eq!(node.increase_time(1_000).unwrap(), 1_000);
     node.mine(1, None, None).unwrap();
-    let t1 = node.chain().head().header.timestamp;
+    let t1 = node.node().chain().head().header.timestamp;
     assert!(t1 >= t0 + 1_000, "{t1} >= {t0} + 1000");
 
     node.set_next_block_timestamp(t1 + 50).unwrap();
     node.mine(1, None, None).unwrap();
-    assert_eq!(node.chain().head().header.timestamp, t1 + 50);
+    assert_eq!(node.node().chain().head().header.timestamp, t1 + 50);
     // Blocks mined with an interval are that far apart.
     node.mine(3, Some(7), None).unwrap();
-    let head = node.chain().head().header;
-    let prev = node.chain().db().header(head.number - 1).unwrap().unwrap();
+    let head = node.node().chain().head().header;
+    let prev = node
+        .node()
+        .chain()
+        .db()
+        .header(head.number - 1)
+        .unwrap()
+        .unwrap();
     assert_eq!(head.timestamp - prev.timestamp, 7);
     // Below the head's timestamp: anvil's error.
     let err = node.set_next_block_timestamp(1).unwrap_err();
@@ -241,11 +258,11 @@ fn impersonated_accounts_send_without_keys_and_keep_distinct_hashes() {
         "equal transactions of two senders have distinct hashes"
     );
     node.mine_block().unwrap();
-    let block = node.block_by_number(1).unwrap().unwrap();
+    let block = node.node().block_by_number(1).unwrap().unwrap();
     let senders: Vec<Address> = block.transactions.iter().map(|t| t.sender()).collect();
     assert_eq!(senders, vec![X, Y]);
     assert!(block.receipts.iter().all(|r| r.success));
-    let state = node.chain().latest().unwrap();
+    let state = node.node().chain().latest().unwrap();
     assert_eq!(state.balance(target, AssetId::BTM).unwrap(), U256::from(10));
 
     node.impersonate(X, false);
@@ -257,8 +274,8 @@ fn impersonated_accounts_send_without_keys_and_keep_distinct_hashes() {
         .send_transaction(dev0, TypedTransaction::Eip1559(transfer(0, target, 5)))
         .unwrap();
     node.mine_block().unwrap();
-    let (n, i) = node.transaction_location(h).unwrap().unwrap();
-    let block = node.block_by_number(n).unwrap().unwrap();
+    let (n, i) = node.node().transaction_location(h).unwrap().unwrap();
+    let block = node.node().block_by_number(n).unwrap().unwrap();
     assert_eq!(block.transactions[i as usize].sender(), dev0);
 }
 
@@ -266,17 +283,17 @@ fn impersonated_accounts_send_without_keys_and_keep_distinct_hashes() {
 fn reset_returns_to_genesis_and_drops_the_pool() {
     let dir = tempfile::tempdir().unwrap();
     let node = dev_node(dir.path());
-    let genesis = seen(&node);
+    let genesis = seen(node.node());
     node.set_balance(X, U256::from(9)).unwrap();
-    send(&node, 0, 0, Y, 1);
+    send(node.node(), 0, 0, Y, 1);
     node.mine_block().unwrap();
     node.snapshot().unwrap();
-    send(&node, 0, 1, Y, 1);
+    send(node.node(), 0, 1, Y, 1);
     node.reset().unwrap();
-    assert_eq!(seen(&node), genesis);
-    assert!(node.pool_content().pending.is_empty());
-    assert_eq!(node.latest_number(), 0);
-    send(&node, 0, 0, Y, 1);
+    assert_eq!(seen(node.node()), genesis);
+    assert!(node.node().pool_content().pending.is_empty());
+    assert_eq!(node.node().latest_number(), 0);
+    send(node.node(), 0, 0, Y, 1);
     assert_eq!(node.mine_block().unwrap(), 1);
 }
 
@@ -287,19 +304,19 @@ fn automine_and_interval_modes_switch_at_runtime() {
     assert!(!node.automine());
     let producer = {
         let node = node.clone();
-        std::thread::spawn(move || node.run_producer())
+        std::thread::spawn(move || node.run())
     };
-    send(&node, 0, 0, Y, 1);
+    send(node.node(), 0, 0, Y, 1);
     std::thread::sleep(std::time::Duration::from_millis(300));
-    assert_eq!(node.latest_number(), 0, "manual mining waits");
+    assert_eq!(node.node().latest_number(), 0, "manual mining waits");
     node.set_automine(true);
-    wait_for(|| node.latest_number() == 1);
+    wait_for(|| node.node().latest_number() == 1);
     assert!(node.automine());
     node.set_interval_mining(1);
     assert!(!node.automine());
-    wait_for(|| node.latest_number() >= 2);
+    wait_for(|| node.node().latest_number() >= 2);
     node.set_interval_mining(0);
-    node.shutdown();
+    node.node().shutdown();
     producer.join().unwrap().unwrap();
 }
 

@@ -17,7 +17,7 @@ use bytom2_evm_adapter::{
     InvalidBlock, SystemHooks, SystemState, TxError,
 };
 use bytom2_node::{
-    Chain, Mining, Node, NodeConfig, NodeError,
+    Chain, Node, NodeConfig, NodeError,
     workload::{Call, TOKEN, Workload, native_transfer, transfer_calldata},
 };
 use bytom2_utxo::{AssetId, OutPoint, StateView, native::assets::ASSET_ISSUER};
@@ -81,11 +81,7 @@ impl Net {
                         EvmConfig::from_spec(&w.spec).with_hooks(Arc::new(MovesValue { from }));
                     chain = chain.with_evm_config(config);
                 }
-                let config = NodeConfig {
-                    mining: Mining::Manual,
-                    ..NodeConfig::default()
-                };
-                (dir, Node::new(chain, config))
+                (dir, Node::new(chain, NodeConfig::default()))
             })
             .collect();
         Self { w, nodes }

@@ -8,7 +8,7 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use bytom2_chainspec::{ChainSpec, GenesisAccount, dev_accounts};
 use bytom2_eth_rpc::EthBackend;
-use bytom2_node::{Chain, Mining, Node, NodeConfig};
+use bytom2_node::{Chain, DevMiner, MinerConfig, Mining, Node, NodeConfig};
 use std::time::Duration;
 
 const LOOP: Address = address!("0x00000000000000000000000000000000000100f0");
@@ -47,11 +47,12 @@ fn raw(key: &PrivateKeySigner, nonce: u64, to: Address, gas: u64, max_fee: u128)
 fn a_sender_whose_transaction_does_not_fit_keeps_its_later_nonces() {
     let dir = tempfile::tempdir().unwrap();
     let chain = Chain::open(dir.path(), spec()).unwrap();
-    let node = Node::new(
-        chain,
-        NodeConfig {
+    let node = Node::new(chain, NodeConfig::default());
+    let miner = DevMiner::new(
+        node.clone(),
+        MinerConfig {
             mining: Mining::Interval(Duration::from_secs(3600)),
-            ..NodeConfig::default()
+            ..MinerConfig::default()
         },
     );
     let keys: Vec<PrivateKeySigner> = dev_accounts()
@@ -70,7 +71,7 @@ fn a_sender_whose_transaction_does_not_fit_keeps_its_later_nonces() {
         .send_raw_transaction(raw(&keys[0], 1, Address::with_last_byte(9), 21_000, fee))
         .unwrap();
 
-    node.mine_block().unwrap();
+    miner.mine_block().unwrap();
     assert!(
         node.pool_transaction(a0).is_some(),
         "nonce 0 waits for the next block"
@@ -80,7 +81,7 @@ fn a_sender_whose_transaction_does_not_fit_keeps_its_later_nonces() {
         "nonce 1 stays in the pool"
     );
 
-    node.mine_block().unwrap();
+    miner.mine_block().unwrap();
     assert!(node.pool_transaction(a0).is_none());
     assert!(node.pool_transaction(a1).is_none());
     assert!(node.transaction_location(a0).unwrap().is_some());

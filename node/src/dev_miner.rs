@@ -4,15 +4,15 @@
 //! finalizes it at once (one validator: every block it makes is final).
 
 use crate::{
-    DbBlockHashes, Mempool, Node, NodeError,
-    builder::BlockBuilder,
+    DbBlockHashes, Node, NodeError, Proposal,
     dev_state::DevState,
+    lifecycle::OpenProposal,
     producer::BlockProducer,
     production::{MinerConfig, Mining, Production},
 };
-use alloy_primitives::{Address, B256, map::HashSet};
+use alloy_primitives::Address;
 use bytom2_eth_rpc::DevBackend;
-use bytom2_evm_adapter::{BlockAttributes, BlockTx};
+use bytom2_evm_adapter::BlockAttributes;
 use bytom2_storage::LatestState;
 use parking_lot::Mutex;
 use std::{sync::Arc, time::Duration};
@@ -22,42 +22,8 @@ use std::{sync::Arc, time::Duration};
 const BUILD_AHEAD_EVERY: Duration = Duration::from_millis(50);
 
 /// The block of the coming interval tick, built while its transactions arrive (see
-/// [`Node::run_producer`]).
-struct OpenBlock<'a> {
-    builder: BlockBuilder<LatestState, DbBlockHashes<'a>>,
-    /// [`bytom2_storage::Database::generation`] before its state was read.
-    generation: u64,
-    /// Every transaction taken from the pool (executed or left out).
-    taken: HashSet<B256>,
-}
-
-impl OpenBlock<'_> {
-    /// The pool's executable transactions not taken yet, in the pool's order, as many as
-    /// the block has room for; they count as taken from here on.
-    fn select(&mut self, pool: &Mutex<Mempool>, max: usize) -> Vec<BlockTx> {
-        let room = max.saturating_sub(self.builder.executed_count());
-        if room == 0 {
-            return Vec::new();
-        }
-        let builder = &self.builder;
-        // Senders' next nonces come from the block, so Ethereum transactions already
-        // executed are not offered again; native ones are (no nonce), and are skipped.
-        let offered = pool
-            .lock()
-            .best(room.saturating_add(self.taken.len()), |a| builder.nonce(a));
-        let mut txs = Vec::new();
-        for tx in offered {
-            if txs.len() == room {
-                break;
-            }
-            let hash = tx.hash();
-            if self.taken.insert(hash) {
-                txs.push(tx);
-            }
-        }
-        txs
-    }
-}
+/// [`DevMiner::run`]).
+type OpenBlock<'a> = OpenProposal<LatestState, DbBlockHashes<'a>>;
 
 /// The single-node miner (module docs).
 #[derive(Debug)]
@@ -87,11 +53,7 @@ impl BlockProducer for DevMiner {
     }
 
     fn dev(self: Arc<Self>) -> Option<Arc<dyn DevBackend>> {
-        if self.dev.is_some() {
-            Some(self)
-        } else {
-            None
-        }
+        if self.dev.is_some() { Some(self) } else { None }
     }
 }
 
@@ -165,12 +127,12 @@ impl DevMiner {
         let continued = reused.is_some();
         let mut open = match reused {
             Some(o) => o,
-            None => self.open_block(attrs)?,
+            None => self.node.open_on_head(attrs)?,
         };
         let txs = open.select(&self.node.pool, self.node.config.max_block_txs);
         let selected = started.elapsed();
-        open.builder.add(txs)?;
-        let (block, rejected) = open.builder.finish()?;
+        open.add(txs)?;
+        let Proposal { block, rejected } = open.finish()?;
         let executed = started.elapsed();
         let (number, txs, gas_used) = (
             block.header.number,
@@ -192,33 +154,17 @@ impl DevMiner {
         Ok((finalized, continued))
     }
 
-    /// A new block with `attrs` over the head's state.
-    fn open_block(&self, attrs: BlockAttributes) -> Result<OpenBlock<'_>, NodeError> {
-        // Read before the state: a write after it makes the block stale, never the
-        // other way round.
-        let generation = self.node.chain.db().generation();
-        let state = self.node.chain.latest()?;
-        Ok(OpenBlock {
-            builder: self
-                .node
-                .chain
-                .builder(state, DbBlockHashes(self.node.chain.db()), attrs)?,
-            generation,
-            taken: HashSet::default(),
-        })
-    }
-
     /// Whether `open` can still become the next block with `attrs`: nothing was written
     /// since its state was read, and its attributes are those.
     fn still_valid(&self, open: &OpenBlock<'_>, attrs: &BlockAttributes) -> bool {
-        open.generation == self.node.chain.db().generation() && open.builder.attributes() == attrs
+        open.generation() == self.node.chain.db().generation() && open.attributes() == attrs
     }
 
     /// Whether every transaction `open` took is still pooled (none replaced, dropped or
     /// evicted). Checked once, at the tick.
     fn still_pooled(&self, open: &OpenBlock<'_>) -> bool {
         let pool = self.node.pool.lock();
-        open.taken.iter().all(|h| pool.contains(h))
+        open.taken().iter().all(|h| pool.contains(h))
     }
 
     /// The attributes of the next block, using up the one-off development overrides.
@@ -293,11 +239,11 @@ impl DevMiner {
                 if self.node.pool.lock().is_empty() {
                     return Ok(());
                 }
-                open.insert(self.open_block(attrs)?)
+                open.insert(self.node.open_on_head(attrs)?)
             }
         };
         let txs = o.select(&self.node.pool, self.node.config.max_block_txs);
-        o.builder.add(txs)
+        o.add(txs)
     }
 
     /// Whether the pool holds transactions that would go into the next block.
@@ -400,7 +346,7 @@ mod build_ahead_tests {
     use crate::{Chain, NodeConfig};
     use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
     use alloy_eips::eip2718::Encodable2718;
-    use alloy_primitives::Bytes;
+    use alloy_primitives::{B256, Bytes};
     use alloy_primitives::{TxKind, U256};
     use alloy_signer::SignerSync;
     use alloy_signer_local::PrivateKeySigner;
@@ -494,7 +440,7 @@ mod build_ahead_tests {
             });
             ahead.build_ahead_with(&mut open, attrs(&ahead)).unwrap();
         }
-        let built = open.as_ref().unwrap().builder.executed_count();
+        let built = open.as_ref().unwrap().executed_count();
         assert_eq!(built, 8, "two rounds executed ahead");
         rounds[2].iter().for_each(|r| {
             send(&ahead, r);
@@ -523,7 +469,7 @@ mod build_ahead_tests {
         send(&node, &transfer(&keys[0], 0, to, 5, GWEI));
         let mut open = None;
         node.build_ahead_with(&mut open, attrs(&node)).unwrap();
-        assert_eq!(open.as_ref().unwrap().builder.executed_count(), 1);
+        assert_eq!(open.as_ref().unwrap().executed_count(), 1);
         // The same nonce with a far higher fee replaces it in the pool.
         let replacement = send(&node, &transfer(&keys[0], 0, to, 7, 50 * GWEI));
         let (number, continued) = node.mine_block_from(Some(T), open).unwrap();

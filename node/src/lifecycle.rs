@@ -5,12 +5,18 @@
 //! what the committee voted for.
 
 use crate::{
-    DbBlockHashes, NodeError, Rejected,
+    DbBlockHashes, Mempool, NodeError, Rejected,
+    builder::BlockBuilder,
     proposals::{ParentState, Proposals},
     service::Node,
 };
-use alloy_primitives::B256;
-use bytom2_evm_adapter::{Block, BlockAttributes, ExecutedBlock, InvalidBlock, verify_block};
+use alloy_primitives::{B256, map::HashSet};
+use bytom2_evm_adapter::{
+    Block, BlockAttributes, BlockHashes, BlockTx, ExecutedBlock, InvalidBlock, verify_block,
+};
+use bytom2_storage::LatestState;
+use bytom2_utxo::StateView;
+use parking_lot::Mutex;
 use std::sync::Arc;
 
 /// A block this node built, and the transactions it left out.
@@ -20,6 +26,86 @@ pub struct Proposal {
     pub block: ExecutedBlock,
     /// What the builder left out, and why.
     pub rejected: Vec<Rejected>,
+}
+
+/// A block being proposed: its transactions are taken from the pool and executed in
+/// one or several steps (a producer may build the block of its next tick while
+/// transactions arrive); nothing is committed. [`OpenProposal::finish`] settles it.
+pub(crate) struct OpenProposal<V: StateView, H: BlockHashes> {
+    builder: BlockBuilder<V, H>,
+    /// [`bytom2_storage::Database::generation`] before its state was read.
+    generation: u64,
+    /// Every transaction taken from the pool (executed or left out).
+    taken: HashSet<B256>,
+}
+
+impl<V: StateView, H: BlockHashes> OpenProposal<V, H> {
+    fn new(builder: BlockBuilder<V, H>, generation: u64) -> Self {
+        Self {
+            builder,
+            generation,
+            taken: HashSet::default(),
+        }
+    }
+
+    /// The pool's executable transactions not taken yet, in the pool's order, as many as
+    /// the block has room for (`max` in all); they count as taken from here on.
+    pub(crate) fn select(&mut self, pool: &Mutex<Mempool>, max: usize) -> Vec<BlockTx> {
+        let room = max.saturating_sub(self.builder.executed_count());
+        if room == 0 {
+            return Vec::new();
+        }
+        let builder = &self.builder;
+        // Senders' next nonces come from the block, so Ethereum transactions already
+        // executed are not offered again; native ones are (no nonce), and are skipped.
+        let offered = pool
+            .lock()
+            .best(room.saturating_add(self.taken.len()), |a| builder.nonce(a));
+        let mut txs = Vec::new();
+        for tx in offered {
+            if txs.len() == room {
+                break;
+            }
+            let hash = tx.hash();
+            if self.taken.insert(hash) {
+                txs.push(tx);
+            }
+        }
+        txs
+    }
+
+    /// Executes `txs` after those already in the block (leniently: see
+    /// [`BlockBuilder::add`]).
+    pub(crate) fn add(&mut self, txs: Vec<BlockTx>) -> Result<(), NodeError> {
+        self.builder.add(txs)
+    }
+
+    /// The block's attributes.
+    pub(crate) fn attributes(&self) -> &BlockAttributes {
+        self.builder.attributes()
+    }
+
+    /// The database generation its state was read at.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Every transaction taken from the pool so far.
+    pub(crate) fn taken(&self) -> &HashSet<B256> {
+        &self.taken
+    }
+
+    /// Transactions executed so far.
+    #[cfg(test)]
+    pub(crate) fn executed_count(&self) -> usize {
+        self.builder.executed_count()
+    }
+
+    /// Settles the block.
+    pub(crate) fn finish(self) -> Result<Proposal, NodeError> {
+        let (block, rejected) = self.builder.finish()?;
+        Ok(Proposal { block, rejected })
+    }
 }
 
 // === impl Node ===
@@ -54,15 +140,30 @@ impl Node {
 
     /// [`Node::propose`] with the production lock held.
     pub(crate) fn propose_locked(&self, attrs: BlockAttributes) -> Result<Proposal, NodeError> {
+        let generation = self.chain().db().generation();
         let parent = self.parent_state(attrs.parent_hash)?;
-        let mut builder = self.chain().builder(parent.state, parent.hashes, attrs)?;
-        let offered = self
-            .pool()
-            .lock()
-            .best(self.config().max_block_txs, |a| builder.nonce(a));
-        builder.add(offered)?;
-        let (block, rejected) = builder.finish()?;
-        Ok(Proposal { block, rejected })
+        let builder = self.chain().builder(parent.state, parent.hashes, attrs)?;
+        let mut open = OpenProposal::new(builder, generation);
+        let txs = open.select(self.pool(), self.config().max_block_txs);
+        open.add(txs)?;
+        open.finish()
+    }
+
+    /// A proposal with `attrs` over the head's state, to fill in steps (the producing
+    /// lock held while it is filled and finished; it goes stale once the database
+    /// generation moves).
+    pub(crate) fn open_on_head(
+        &self,
+        attrs: BlockAttributes,
+    ) -> Result<OpenProposal<LatestState, DbBlockHashes<'_>>, NodeError> {
+        // Read before the state: a write after it makes the block stale, never the
+        // other way round.
+        let generation = self.chain().db().generation();
+        let state = self.chain().latest()?;
+        let builder = self
+            .chain()
+            .builder(state, DbBlockHashes(self.chain().db()), attrs)?;
+        Ok(OpenProposal::new(builder, generation))
     }
 
     /// Verifies `block`, proposed elsewhere, over its parent (the head or an unfinalized

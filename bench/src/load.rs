@@ -230,6 +230,31 @@ pub(crate) async fn submit(
     Ok(results.iter().filter(|r| r.is_err()).count())
 }
 
+/// Polls `eth_getTransactionReceipt` of `hash` every 5 ms until it is there (6,000
+/// tries at the most).
+pub(crate) async fn receipt(client: &HttpClient, hash: &str) -> anyhow::Result<Value> {
+    for _ in 0..6000 {
+        let r: Value = client
+            .request("eth_getTransactionReceipt", rpc_params![hash])
+            .await?;
+        if !r.is_null() {
+            return Ok(r);
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    anyhow::bail!("no receipt for {hash}")
+}
+
+/// Sends one signed transaction; returns its hash as the node gives it.
+pub(crate) async fn send(client: &HttpClient, raw: &Bytes) -> anyhow::Result<String> {
+    Ok(client
+        .request(
+            "eth_sendRawTransaction",
+            rpc_params![hex::encode_prefixed(raw)],
+        )
+        .await?)
+}
+
 /// Waits until every sender's `latest` nonce reaches its target.
 pub(crate) async fn wait_mined(
     client: &HttpClient,

@@ -19,7 +19,7 @@
 use crate::{
     DevMiner, Mining, NodeError,
     dev_state::{Snapshot, inverse},
-    mempool::Mempool,
+    pool::Mempool,
 };
 use alloy_consensus::{SignableTransaction, TxEnvelope, TypedTransaction};
 use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, Signature, U256, keccak256};
@@ -416,6 +416,6 @@ impl DevBackend for DevMiner {
         let encoded = alloy_eips::eip2718::Encodable2718::encoded_2718(&envelope).into();
         let tx = RecoveredTx::with_sender(envelope, from, encoded);
         let size = tx.encoded.len();
-        self.node().admit_eth(tx, size)
+        self.node().admit_eth(tx, size).map_err(Into::into)
     }
 }

@@ -182,7 +182,7 @@ impl EthBackend for Node {
     }
 
     fn send_raw_transaction(&self, raw: Bytes) -> Result<B256, PoolError> {
-        self.admit_raw(raw)
+        self.admit_raw(raw).map_err(Into::into)
     }
 
     fn pending_nonce(&self, address: Address) -> Result<u64, String> {

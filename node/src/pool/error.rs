@@ -2,8 +2,8 @@
 //! (`core/txpool/errors.go`, `core/error.go`; RPC-COMPAT.md section (b)): clients match
 //! on them. RPC answers them with code -32000.
 
-use alloy_primitives::{Address, B256, U256};
-use bytom2_evm_adapter::DecodeTxError;
+use alloy_primitives::{Address, B256};
+use bytom2_evm_adapter::{DecodeTxError, TxError};
 use bytom2_utxo::{OutPoint, native::NativeTxError};
 
 /// A refused transaction (module docs).
@@ -15,21 +15,9 @@ pub enum PoolError {
     /// Larger than the pool takes.
     #[error("oversized data")]
     Oversized,
-    /// Signed for another chain.
-    #[error("invalid chain id")]
-    InvalidChainId,
     /// No EIP-155 replay protection, and the pool wants it.
     #[error("only replay-protected (EIP-155) transactions allowed over RPC")]
     Unprotected,
-    /// Its gas limit is above the next block's.
-    #[error("exceeds block gas limit")]
-    GasLimit,
-    /// Its gas limit is below its intrinsic gas.
-    #[error("intrinsic gas too low")]
-    IntrinsicGas,
-    /// Its tip is above its fee cap.
-    #[error("max priority fee per gas higher than max fee per gas")]
-    TipAboveFeeCap,
     /// Its fee cap is below the next block's base fee.
     #[error(
         "max fee per gas less than block base fee: address {address}, maxFeePerGas: {max_fee}, baseFee: {base_fee}"
@@ -41,26 +29,6 @@ pub enum PoolError {
         max_fee: u128,
         /// The next block's base fee.
         base_fee: u64,
-    },
-    /// Its nonce is below the sender's.
-    #[error("nonce too low: next nonce {state}, tx nonce {tx}")]
-    NonceTooLow {
-        /// The sender's nonce at the head.
-        state: u64,
-        /// The transaction's.
-        tx: u64,
-    },
-    /// The sender cannot pay `gas × maxFee + value`.
-    #[error(
-        "insufficient funds for gas * price + value: address {address} have {have} want {want}"
-    )]
-    InsufficientFunds {
-        /// The sender.
-        address: Address,
-        /// What it holds (less what its pooled native transactions spend).
-        have: U256,
-        /// What the transaction may cost.
-        want: U256,
     },
     /// Replacing a pooled transaction without raising both fee caps enough.
     #[error("replacement transaction underpriced")]
@@ -86,6 +54,10 @@ pub enum PoolError {
         /// The owner.
         owner: Address,
     },
+    /// Invalid at the head whatever the pool holds (chain id, gas, tip, nonce, funds),
+    /// with the executor's message for it.
+    #[error(transparent)]
+    Invalid(#[from] TxError),
     /// The bytes are not a transaction (or its signature does not recover).
     #[error(transparent)]
     Decode(#[from] DecodeTxError),

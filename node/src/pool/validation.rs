@@ -8,7 +8,7 @@ use super::{
 };
 use alloy_consensus::Transaction;
 use alloy_primitives::{B256, U256};
-use bytom2_evm_adapter::{RecoveredTx, SPEC_ID};
+use bytom2_evm_adapter::{RecoveredTx, SPEC_ID, TxError};
 use revm::context_interface::cfg::gas::calculate_initial_tx_gas_for_tx;
 
 /// What the pool needs to know of the chain to admit a transaction.
@@ -45,25 +45,25 @@ impl Mempool {
         }
         let t = &tx.tx;
         match t.chain_id() {
-            Some(id) if id != ctx.chain_id => return Err(PoolError::InvalidChainId),
+            Some(id) if id != ctx.chain_id => return Err(TxError::InvalidChainId.into()),
             None if !self.config.allow_unprotected => {
                 return Err(PoolError::Unprotected);
             }
             _ => {}
         }
         if t.gas_limit() > ctx.gas_limit {
-            return Err(PoolError::GasLimit);
+            return Err(TxError::GasLimitExceeded.into());
         }
         let intrinsic = calculate_initial_tx_gas_for_tx(tx.to_tx_env(), SPEC_ID, None);
         let needed =
             (intrinsic.initial_regular_gas + intrinsic.initial_state_gas).max(intrinsic.floor_gas);
         if t.gas_limit() < needed {
-            return Err(PoolError::IntrinsicGas);
+            return Err(TxError::IntrinsicGasTooLow.into());
         }
         if let Some(tip) = t.max_priority_fee_per_gas()
             && tip > t.max_fee_per_gas()
         {
-            return Err(PoolError::TipAboveFeeCap);
+            return Err(TxError::TipAboveFeeCap.into());
         }
         if t.max_fee_per_gas() < ctx.base_fee as u128 {
             return Err(PoolError::FeeCapTooLow {
@@ -73,10 +73,11 @@ impl Mempool {
             });
         }
         if t.nonce() < ctx.state_nonce {
-            return Err(PoolError::NonceTooLow {
+            return Err(TxError::NonceTooLow {
                 state: ctx.state_nonce,
                 tx: t.nonce(),
-            });
+            }
+            .into());
         }
         let cost = max_cost(&tx);
         // Outputs that pooled native transactions spend are gone for this sender.
@@ -87,11 +88,12 @@ impl Mempool {
                 .unwrap_or_default(),
         );
         if cost > balance {
-            return Err(PoolError::InsufficientFunds {
+            return Err(TxError::InsufficientFunds {
                 address: tx.sender,
                 have: balance,
                 want: cost,
-            });
+            }
+            .into());
         }
         let replaced = match self
             .by_sender

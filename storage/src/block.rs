@@ -319,6 +319,61 @@ mod tests {
         }
     }
 
+    /// One settlement and two receipts (one native, one Ethereum) in their stored bytes.
+    fn golden() -> (StoredSettlement, Vec<StoredReceipt>) {
+        use bytom2_utxo::{AssetId, CoinOrigin, Output};
+        let coin = |i: u8| {
+            (
+                OutPoint::new(B256::repeat_byte(i), u32::from(i)),
+                Coin::new(
+                    Output::new(AssetId::BTM, U256::from(i), Address::repeat_byte(i)),
+                    CoinOrigin::new(u64::from(i), u32::MAX, u32::from(i)),
+                ),
+            )
+        };
+        let settlement = StoredSettlement {
+            id: B256::repeat_byte(9),
+            spent: vec![coin(1)],
+            created: vec![coin(2)],
+        };
+        let log = Log {
+            address: Address::repeat_byte(7),
+            data: LogData::new_unchecked(vec![B256::repeat_byte(8)], vec![1, 2, 3].into()),
+        };
+        let receipts = vec![
+            StoredReceipt {
+                tx_type: 2,
+                success: true,
+                cumulative_gas_used: 21_000,
+                logs: vec![log],
+                native_fee: None,
+            },
+            StoredReceipt {
+                tx_type: 0x7e,
+                success: false,
+                cumulative_gas_used: 42_000,
+                logs: vec![],
+                native_fee: Some(U256::from(1_000_000u64)),
+            },
+        ];
+        (settlement, receipts)
+    }
+
+    #[test]
+    fn stored_bytes_are_unchanged() {
+        let (settlement, receipts) = golden();
+        let mut buf = Vec::new();
+        settlement.encode(&mut buf);
+        assert_eq!(alloy_primitives::hex::encode(&buf), SETTLEMENT_HEX);
+        assert_eq!(StoredSettlement::decode(&buf).unwrap(), settlement);
+        encode_receipts(&mut buf, &receipts);
+        assert_eq!(alloy_primitives::hex::encode(&buf), RECEIPTS_HEX);
+        assert_eq!(decode_receipts(&buf).unwrap(), receipts);
+    }
+
+    const SETTLEMENT_HEX: &str = "0909090909090909090909090909090909090909090909090909090909090909000000010101010101010101010101010101010101010101010101010101010101010101000000010000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000101010101010101010101010101010101010101010000000000000001ffffffff00000001000000010202020202020202020202020202020202020202020202020202020202020202000000020000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000202020202020202020202020202020202020202020000000000000002ffffffff00000002";
+    const RECEIPTS_HEX: &str = "f851f8440201825208f83df83b940707070707070707070707070707070707070707e1a0080808080808080808080808080808080808080808080808080808080808080883010203ca7e8082a410c0830f4240";
+
     #[test]
     fn trailing_bytes_are_rejected() {
         let mut buf = Vec::new();

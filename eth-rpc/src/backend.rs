@@ -7,7 +7,7 @@ use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, Log, U256};
 use bytom2_chainspec::ChainSpec;
 use bytom2_evm_adapter::{BlockTx, EvmConfig};
-use bytom2_utxo::{AssetId, Coin, OutPoint, StateView};
+use bytom2_utxo::{AssetId, Settlement, StateView};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::broadcast;
 
@@ -82,17 +82,6 @@ impl BlockData {
     pub fn first_log_index(&self, index: usize) -> u64 {
         self.first_log.get(index).copied().unwrap_or_default()
     }
-}
-
-/// What block settlement spent and created (DESIGN.md section 3).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SettlementData {
-    /// The settlement id (the `tx` of the outpoints it created).
-    pub id: B256,
-    /// Outputs spent, in order.
-    pub spent: Vec<(OutPoint, Coin)>,
-    /// Outputs created, in order.
-    pub created: Vec<(OutPoint, Coin)>,
 }
 
 /// The native-transaction gas schedule and dust limit of the chain.
@@ -200,7 +189,7 @@ pub trait EthBackend: Send + Sync + 'static {
     }
 
     /// What the settlement of block `number` spent and created.
-    fn block_settlement(&self, number: u64) -> Result<Option<SettlementData>, String> {
+    fn block_settlement(&self, number: u64) -> Result<Option<Settlement>, String> {
         let _ = number;
         Err("settlements are not available on this node".into())
     }

@@ -2,10 +2,10 @@
 //! a settled block ready to commit ([`ExecutedBlock`]), and a block as it travels
 //! between nodes ([`Block`]: header and encoded transactions).
 
-use crate::{BlockTx, Settlement};
+use crate::BlockTx;
 use alloy_consensus::{Header, Receipt, ReceiptWithBloom};
 use alloy_primitives::{Address, B256, Bytes, U256};
-use bytom2_utxo::{LtHash, StateChanges};
+use bytom2_utxo::{LtHash, Settlement, StateChanges};
 
 /// A transaction that was included, with its receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]

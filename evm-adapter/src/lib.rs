@@ -11,8 +11,8 @@
 //! - native UTXO transactions in blocks ([`BlockTx`], [`BlockExecutor::execute_native`]);
 //! - the asset-issuance precompile and the ERC-20 face of native assets
 //!   ([`Bytom2Precompiles`]): a token's balance and supply slots read and write the ledger;
-//! - block settlement ([`Settlement`], DESIGN.md section 3): the deltas become output
-//!   spends and creates;
+//! - block settlement (DESIGN.md section 3): the deltas become output spends and
+//!   creates, reported as a [`bytom2_utxo::Settlement`] (id: [`settlement_id`]);
 //! - the genesis block of a chain spec ([`genesis_block`]);
 //! - the errors clients parse ([`TxError`]: geth's messages).
 //!
@@ -77,7 +77,7 @@ pub use executor::{BlockExecutor, InspectedContext};
 pub use genesis::{GenesisBlock, genesis_block, genesis_id};
 pub use issuer::{CREATE_GAS, CREATE_GAS_PER_BYTE, ISSUE_GAS, NATIVE_ASSET_CODE, READ_GAS};
 pub use precompiles::{Bytom2Precompiles, SystemPrecompile};
-pub use settlement::{Settlement, settlement_id};
+pub use settlement::settlement_id;
 pub use system::{NoHooks, SystemHooks, SystemState};
 pub use tx_env::RecoveredTx;
 pub use verify::{

@@ -9,12 +9,12 @@ use alloy_primitives::{Address, B256, Bytes, map::HashSet};
 use bytom2_eth_rpc::DevBackend;
 use bytom2_eth_rpc::{
     BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, ReceiptData,
-    SettlementData, SharedCache,
+    SharedCache,
 };
 use bytom2_evm_adapter::{BlockAttributes, BlockTx, EvmConfig, ExecutedBlock, RecoveredTx};
 use bytom2_storage::LatestState;
 use bytom2_utxo::{
-    AssetId, StateView,
+    AssetId, Settlement, StateView,
     native::{
         assets::{ASSET_ISSUER, REGISTRY_SLOT_TAG},
         validate_against,
@@ -785,19 +785,15 @@ impl EthBackend for Node {
         Ok(assets)
     }
 
-    fn block_settlement(&self, number: u64) -> Result<Option<SettlementData>, String> {
+    fn block_settlement(&self, number: u64) -> Result<Option<Settlement>, String> {
         let db = self.chain.db();
         let Some(header) = db.header(number).map_err(|e| e.to_string())? else {
             return Ok(None);
         };
         let stored = db.settlement(number).map_err(|e| e.to_string())?;
         Ok(Some(match stored {
-            Some(s) => SettlementData {
-                id: s.id,
-                spent: s.spent,
-                created: s.created,
-            },
-            None => SettlementData {
+            Some(s) => s,
+            None => Settlement {
                 id: bytom2_evm_adapter::settlement_id(number, header.parent_hash),
                 ..Default::default()
             },

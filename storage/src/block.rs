@@ -1,10 +1,11 @@
-//! What a block commit carries, and the stored forms of bodies and receipts.
+//! What a block commit carries, and the stored forms of bodies, receipts and
+//! settlements.
 
 use crate::{StorageError, StorageResult};
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, Log, U256};
 use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
-use bytom2_utxo::{Coin, LtHash, OutPoint, StateChanges};
+use bytom2_utxo::{LtHash, Settlement, StateChanges};
 
 /// One transaction's receipt as stored: enough to rebuild the Ethereum receipt (the
 /// bloom is recomputed from the logs, gas used from the cumulative values).
@@ -27,58 +28,50 @@ pub struct StoredReceipt {
     pub native_fee: Option<U256>,
 }
 
-/// What a block's settlement spent and created (stored per block).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StoredSettlement {
-    /// The settlement id.
-    pub id: B256,
-    /// Outputs spent, in order.
-    pub spent: Vec<(OutPoint, Coin)>,
-    /// Outputs created, in order.
-    pub created: Vec<(OutPoint, Coin)>,
+/// Encodes a block's settlement into `buf` (cleared first): `id(32) n_spent(4)
+/// [outpoint coin]… n_created(4) [outpoint coin]…` (see [`Table::Settlements`]).
+///
+/// [`Table::Settlements`]: crate::Table::Settlements
+pub(crate) fn encode_settlement(buf: &mut Vec<u8>, settlement: &Settlement) {
+    buf.clear();
+    buf.extend_from_slice(settlement.id.as_slice());
+    for list in [&settlement.spent, &settlement.created] {
+        buf.extend_from_slice(&(list.len() as u32).to_be_bytes());
+        for (op, coin) in list {
+            buf.extend_from_slice(&crate::codec::outpoint_key(op));
+            buf.extend_from_slice(&crate::codec::encode_coin(coin));
+        }
+    }
 }
 
-impl StoredSettlement {
-    pub(crate) fn encode(&self, buf: &mut Vec<u8>) {
-        buf.clear();
-        buf.extend_from_slice(self.id.as_slice());
-        for list in [&self.spent, &self.created] {
-            buf.extend_from_slice(&(list.len() as u32).to_be_bytes());
-            for (op, coin) in list {
-                buf.extend_from_slice(&crate::codec::outpoint_key(op));
-                buf.extend_from_slice(&crate::codec::encode_coin(coin));
-            }
+/// Decodes a settlement written by [`encode_settlement`].
+pub(crate) fn decode_settlement(b: &[u8]) -> StorageResult<Settlement> {
+    let err = || StorageError::codec("settlement: truncated");
+    let id = B256::from_slice(b.get(..32).ok_or_else(err)?);
+    let mut rest = &b[32..];
+    let mut lists = [Vec::new(), Vec::new()];
+    for list in &mut lists {
+        let n = u32::from_be_bytes(
+            rest.get(..4)
+                .ok_or_else(err)?
+                .try_into()
+                .map_err(|_| err())?,
+        );
+        rest = &rest[4..];
+        let item = crate::codec::OUTPOINT_LEN + crate::codec::COIN_LEN;
+        for _ in 0..n {
+            let chunk = rest.get(..item).ok_or_else(err)?;
+            let op = crate::codec::decode_outpoint(&chunk[..crate::codec::OUTPOINT_LEN])?;
+            let coin = crate::codec::decode_coin(&chunk[crate::codec::OUTPOINT_LEN..])?;
+            list.push((op, coin));
+            rest = &rest[item..];
         }
     }
-
-    pub(crate) fn decode(b: &[u8]) -> StorageResult<Self> {
-        let err = || StorageError::codec("settlement: truncated");
-        let id = B256::from_slice(b.get(..32).ok_or_else(err)?);
-        let mut rest = &b[32..];
-        let mut lists = [Vec::new(), Vec::new()];
-        for list in &mut lists {
-            let n = u32::from_be_bytes(
-                rest.get(..4)
-                    .ok_or_else(err)?
-                    .try_into()
-                    .map_err(|_| err())?,
-            );
-            rest = &rest[4..];
-            let item = crate::codec::OUTPOINT_LEN + crate::codec::COIN_LEN;
-            for _ in 0..n {
-                let chunk = rest.get(..item).ok_or_else(err)?;
-                let op = crate::codec::decode_outpoint(&chunk[..crate::codec::OUTPOINT_LEN])?;
-                let coin = crate::codec::decode_coin(&chunk[crate::codec::OUTPOINT_LEN..])?;
-                list.push((op, coin));
-                rest = &rest[item..];
-            }
-        }
-        if !rest.is_empty() {
-            return Err(StorageError::codec("settlement: trailing bytes"));
-        }
-        let [spent, created] = lists;
-        Ok(Self { id, spent, created })
+    if !rest.is_empty() {
+        return Err(StorageError::codec("settlement: trailing bytes"));
     }
+    let [spent, created] = lists;
+    Ok(Settlement { id, spent, created })
 }
 
 /// Everything written for one block, in one write transaction, by
@@ -106,7 +99,7 @@ pub struct BlockToCommit<'a> {
     /// The state commitment after the block.
     pub commitment: &'a LtHash,
     /// What its settlement spent and created (`None`: nothing).
-    pub settlement: Option<&'a StoredSettlement>,
+    pub settlement: Option<&'a Settlement>,
     /// The certificate that finalized it, encoded (`None` on a development chain).
     pub certificate: Option<&'a [u8]>,
 }
@@ -251,7 +244,7 @@ mod tests {
 
     #[test]
     fn settlements_round_trip_and_truncations_are_errors() {
-        use bytom2_utxo::{AssetId, CoinOrigin, Output};
+        use bytom2_utxo::{AssetId, Coin, CoinOrigin, OutPoint, Output};
         let coin = |i: u8| {
             (
                 OutPoint::new(B256::repeat_byte(i), u32::from(i)),
@@ -261,16 +254,16 @@ mod tests {
                 ),
             )
         };
-        let s = StoredSettlement {
+        let s = Settlement {
             id: B256::repeat_byte(9),
             spent: vec![coin(1), coin(2)],
             created: vec![coin(3)],
         };
         let mut buf = Vec::new();
-        s.encode(&mut buf);
-        assert_eq!(StoredSettlement::decode(&buf).unwrap(), s);
+        encode_settlement(&mut buf, &s);
+        assert_eq!(decode_settlement(&buf).unwrap(), s);
         for cut in 0..buf.len() {
-            assert!(StoredSettlement::decode(&buf[..cut]).is_err(), "cut {cut}");
+            assert!(decode_settlement(&buf[..cut]).is_err(), "cut {cut}");
         }
     }
 
@@ -320,8 +313,8 @@ mod tests {
     }
 
     /// One settlement and two receipts (one native, one Ethereum) in their stored bytes.
-    fn golden() -> (StoredSettlement, Vec<StoredReceipt>) {
-        use bytom2_utxo::{AssetId, CoinOrigin, Output};
+    fn golden() -> (Settlement, Vec<StoredReceipt>) {
+        use bytom2_utxo::{AssetId, Coin, CoinOrigin, OutPoint, Output};
         let coin = |i: u8| {
             (
                 OutPoint::new(B256::repeat_byte(i), u32::from(i)),
@@ -331,7 +324,7 @@ mod tests {
                 ),
             )
         };
-        let settlement = StoredSettlement {
+        let settlement = Settlement {
             id: B256::repeat_byte(9),
             spent: vec![coin(1)],
             created: vec![coin(2)],
@@ -363,9 +356,9 @@ mod tests {
     fn stored_bytes_are_unchanged() {
         let (settlement, receipts) = golden();
         let mut buf = Vec::new();
-        settlement.encode(&mut buf);
+        encode_settlement(&mut buf, &settlement);
         assert_eq!(alloy_primitives::hex::encode(&buf), SETTLEMENT_HEX);
-        assert_eq!(StoredSettlement::decode(&buf).unwrap(), settlement);
+        assert_eq!(decode_settlement(&buf).unwrap(), settlement);
         encode_receipts(&mut buf, &receipts);
         assert_eq!(alloy_primitives::hex::encode(&buf), RECEIPTS_HEX);
         assert_eq!(decode_receipts(&buf).unwrap(), receipts);

@@ -8,8 +8,7 @@ use crate::{Chain, DbBlockHashes, Mempool, NodeError, PoolConfig, mempool::Admis
 use alloy_primitives::{Address, B256, Bytes, map::HashSet};
 use bytom2_eth_rpc::DevBackend;
 use bytom2_eth_rpc::{
-    BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, ReceiptData,
-    SharedCache,
+    BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, SharedCache,
 };
 use bytom2_evm_adapter::{BlockAttributes, BlockTx, EvmConfig, ExecutedBlock, RecoveredTx};
 use bytom2_storage::LatestState;
@@ -575,13 +574,9 @@ impl Node {
         let mut transactions = Vec::with_capacity(count);
         let mut receipts = Vec::with_capacity(count);
         for e in executed {
-            receipts.push(ReceiptData {
-                success: e.success(),
-                cumulative_gas_used: e.receipt.receipt.cumulative_gas_used,
-                logs: e.receipt.receipt.logs,
-                native_fee: e.native_fee,
-            });
-            transactions.push(e.tx);
+            let (tx, receipt) = e.into_tx_and_receipt();
+            transactions.push(tx);
+            receipts.push(receipt);
         }
         BlockData::new(block.header.clone(), block.hash, transactions, receipts)
     }
@@ -604,15 +599,6 @@ impl Node {
         for (bytes, sender) in raw.iter().zip(senders) {
             transactions.push(decode_stored(bytes, sender)?);
         }
-        let receipts = receipts
-            .into_iter()
-            .map(|r| ReceiptData {
-                success: r.success,
-                cumulative_gas_used: r.cumulative_gas_used,
-                logs: r.logs,
-                native_fee: r.native_fee,
-            })
-            .collect();
         let hash = header.hash_slow();
         Ok(Some(BlockData::new(header, hash, transactions, receipts)))
     }

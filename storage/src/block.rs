@@ -5,27 +5,45 @@ use crate::{StorageError, StorageResult};
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, Log, U256};
 use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
-use bytom2_utxo::{LtHash, Settlement, StateChanges};
+use bytom2_utxo::{LtHash, Settlement, StateChanges, StoredReceipt};
 
-/// One transaction's receipt as stored: enough to rebuild the Ethereum receipt (the
-/// bloom is recomputed from the logs, gas used from the cumulative values).
+/// The stored form of a [`StoredReceipt`]: the RLP list `[tx_type, success,
+/// cumulative_gas_used, [log, …]]`, with `native_fee` appended for native transactions
+/// (the bloom is recomputed from the logs, gas used from the cumulative values).
 ///
-/// Stored as the RLP list `[tx_type, success, cumulative_gas_used, [log, …]]`, with
-/// `native_fee` appended for native transactions.
-#[derive(Clone, Debug, Default, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+/// `L` is `&Vec<Log>` to encode (borrowing the receipt's logs) and `Vec<Log>` to decode.
+#[derive(RlpEncodable, RlpDecodable)]
 #[rlp(trailing)]
-pub struct StoredReceipt {
-    /// EIP-2718 type byte of the transaction (0 for legacy).
-    pub tx_type: u8,
-    /// Whether execution succeeded (status 1).
-    pub success: bool,
-    /// Gas used by this and every earlier transaction of the block.
-    pub cumulative_gas_used: u64,
-    /// The logs emitted.
-    pub logs: Vec<Log>,
-    /// The BTM fee of a native transaction (BTM in minus BTM out); `None` for Ethereum
-    /// transactions.
-    pub native_fee: Option<U256>,
+struct ReceiptRlp<L> {
+    tx_type: u8,
+    success: bool,
+    cumulative_gas_used: u64,
+    logs: L,
+    native_fee: Option<U256>,
+}
+
+impl<'a> From<&'a StoredReceipt> for ReceiptRlp<&'a Vec<Log>> {
+    fn from(r: &'a StoredReceipt) -> Self {
+        Self {
+            tx_type: r.tx_type,
+            success: r.success,
+            cumulative_gas_used: r.cumulative_gas_used,
+            logs: &r.logs,
+            native_fee: r.native_fee,
+        }
+    }
+}
+
+impl From<ReceiptRlp<Vec<Log>>> for StoredReceipt {
+    fn from(r: ReceiptRlp<Vec<Log>>) -> Self {
+        Self {
+            tx_type: r.tx_type,
+            success: r.success,
+            cumulative_gas_used: r.cumulative_gas_used,
+            logs: r.logs,
+            native_fee: r.native_fee,
+        }
+    }
 }
 
 /// Encodes a block's settlement into `buf` (cleared first): `id(32) n_spent(4)
@@ -171,12 +189,16 @@ pub(crate) fn decode_body(bytes: &[u8]) -> StorageResult<(Vec<Bytes>, Vec<Addres
 /// Encodes receipts into `buf` (cleared first).
 pub(crate) fn encode_receipts(buf: &mut Vec<u8>, receipts: &[StoredReceipt]) {
     buf.clear();
-    alloy_rlp::encode_list::<StoredReceipt, StoredReceipt>(receipts, buf);
+    alloy_rlp::encode_iter::<_, _, ReceiptRlp<&Vec<Log>>>(
+        receipts.iter().map(ReceiptRlp::from),
+        buf,
+    );
 }
 
 /// Decodes receipts.
 pub(crate) fn decode_receipts(bytes: &[u8]) -> StorageResult<Vec<StoredReceipt>> {
-    decode_exact(bytes)
+    let receipts: Vec<ReceiptRlp<Vec<Log>>> = decode_exact(bytes)?;
+    Ok(receipts.into_iter().map(StoredReceipt::from).collect())
 }
 
 /// Encodes a header into `buf` (cleared first).

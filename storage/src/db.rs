@@ -1,7 +1,7 @@
 //! The database handle: opening (lock, schema check, tables) and block-data readers.
 
 use crate::{
-    StorageError, StorageResult, StoredReceipt, Table,
+    StorageError, StorageResult, Table,
     block::{decode_body, decode_header, decode_receipts, decode_settlement},
     codec::{
         META_HEAD, META_SCHEMA_VERSION, META_TX_LOOKUP_HEAD, decode_head, decode_number,
@@ -12,7 +12,7 @@ use crate::{
 };
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, U256};
-use bytom2_utxo::Settlement;
+use bytom2_utxo::{Settlement, StoredReceipt};
 use parking_lot::RwLock;
 use signet_libmdbx::{
     DatabaseFlags, Environment, EnvironmentFlags, Geometry, MdbxError, Mode, Ro, SyncMode,

@@ -82,7 +82,7 @@ mod state;
 mod tables;
 mod write;
 
-pub use block::{BlockToCommit, StoredReceipt};
+pub use block::BlockToCommit;
 pub use db::{Database, DatabaseConfig, LOCK_FILE, SCHEMA_VERSION};
 pub use error::{StorageError, StorageResult};
 pub use state::{HistoricalState, LatestState};

@@ -228,6 +228,7 @@ fn decode_exact<T: Decodable>(mut bytes: &[u8]) -> StorageResult<T> {
 mod tests {
     use super::*;
     use alloy_primitives::{LogData, U256};
+    use bytom2_utxo::{AssetId, Coin, CoinOrigin, OutPoint, Output};
     use proptest::prelude::*;
 
     fn log() -> impl Strategy<Value = Log> {
@@ -264,18 +265,19 @@ mod tests {
             )
     }
 
+    /// A settlement output numbered `i` (every field derived from `i`).
+    fn coin(i: u8) -> (OutPoint, Coin) {
+        (
+            OutPoint::new(B256::repeat_byte(i), u32::from(i)),
+            Coin::new(
+                Output::new(AssetId::BTM, U256::from(i), Address::repeat_byte(i)),
+                CoinOrigin::new(u64::from(i), u32::MAX, u32::from(i)),
+            ),
+        )
+    }
+
     #[test]
     fn settlements_round_trip_and_truncations_are_errors() {
-        use bytom2_utxo::{AssetId, Coin, CoinOrigin, OutPoint, Output};
-        let coin = |i: u8| {
-            (
-                OutPoint::new(B256::repeat_byte(i), u32::from(i)),
-                Coin::new(
-                    Output::new(AssetId::BTM, U256::from(i), Address::repeat_byte(i)),
-                    CoinOrigin::new(u64::from(i), u32::MAX, u32::from(i)),
-                ),
-            )
-        };
         let s = Settlement {
             id: B256::repeat_byte(9),
             spent: vec![coin(1), coin(2)],
@@ -336,16 +338,6 @@ mod tests {
 
     /// One settlement and two receipts (one native, one Ethereum) in their stored bytes.
     fn golden() -> (Settlement, Vec<StoredReceipt>) {
-        use bytom2_utxo::{AssetId, Coin, CoinOrigin, OutPoint, Output};
-        let coin = |i: u8| {
-            (
-                OutPoint::new(B256::repeat_byte(i), u32::from(i)),
-                Coin::new(
-                    Output::new(AssetId::BTM, U256::from(i), Address::repeat_byte(i)),
-                    CoinOrigin::new(u64::from(i), u32::MAX, u32::from(i)),
-                ),
-            )
-        };
         let settlement = Settlement {
             id: B256::repeat_byte(9),
             spent: vec![coin(1)],

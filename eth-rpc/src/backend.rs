@@ -4,26 +4,12 @@
 
 use crate::{DevBackend, PoolContent, PoolError, log_index::LogIndex};
 use alloy_consensus::Header;
-use alloy_primitives::{Address, B256, Bytes, Log, U256};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use bytom2_chainspec::ChainSpec;
 use bytom2_evm_adapter::{BlockTx, EvmConfig};
-use bytom2_utxo::{AssetId, Coin, OutPoint, StateView};
+use bytom2_utxo::{AssetId, Settlement, StateView, StoredReceipt};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::broadcast;
-
-/// One receipt as stored: the rest (gas used, effective gas price, contract address,
-/// log indexes, bloom) is derived from the block.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReceiptData {
-    /// Status 1 (success) or 0.
-    pub success: bool,
-    /// Gas used by this and every earlier transaction of the block.
-    pub cumulative_gas_used: u64,
-    /// Logs in emission order.
-    pub logs: Vec<Log>,
-    /// The BTM fee of a native transaction (`None` for Ethereum transactions).
-    pub native_fee: Option<U256>,
-}
 
 /// A whole committed block.
 #[derive(Debug, Clone)]
@@ -35,7 +21,7 @@ pub struct BlockData {
     /// Transactions with senders and hashes, in block order.
     pub transactions: Vec<BlockTx>,
     /// Their receipts (same length and order).
-    pub receipts: Vec<ReceiptData>,
+    pub receipts: Vec<StoredReceipt>,
     /// The block-wide index of each transaction's first log, so that one receipt is
     /// answered without counting the logs before it.
     first_log: Vec<u64>,
@@ -51,7 +37,7 @@ impl BlockData {
         header: Header,
         hash: B256,
         transactions: Vec<BlockTx>,
-        receipts: Vec<ReceiptData>,
+        receipts: Vec<StoredReceipt>,
     ) -> Self {
         let mut next = 0u64;
         let first_log = receipts
@@ -82,17 +68,6 @@ impl BlockData {
     pub fn first_log_index(&self, index: usize) -> u64 {
         self.first_log.get(index).copied().unwrap_or_default()
     }
-}
-
-/// What block settlement spent and created (DESIGN.md section 3).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SettlementData {
-    /// The settlement id (the `tx` of the outpoints it created).
-    pub id: B256,
-    /// Outputs spent, in order.
-    pub spent: Vec<(OutPoint, Coin)>,
-    /// Outputs created, in order.
-    pub created: Vec<(OutPoint, Coin)>,
 }
 
 /// The native-transaction gas schedule and dust limit of the chain.
@@ -200,7 +175,7 @@ pub trait EthBackend: Send + Sync + 'static {
     }
 
     /// What the settlement of block `number` spent and created.
-    fn block_settlement(&self, number: u64) -> Result<Option<SettlementData>, String> {
+    fn block_settlement(&self, number: u64) -> Result<Option<Settlement>, String> {
         let _ = number;
         Err("settlements are not available on this node".into())
     }

@@ -15,9 +15,7 @@ use bytom2_evm_adapter::{BlockAttributes, BlockState, Bytom2Context, DbError, Ev
 use revm::{
     ExecuteEvm, InspectEvm, Inspector,
     context::{BlockEnv, CfgEnv, TxEnv, either::Either, result::EVMError},
-    context_interface::result::{
-        ExecutionResult, HaltReason, InvalidTransaction, OutOfGasError, ResultAndState,
-    },
+    context_interface::result::{ExecutionResult, HaltReason, OutOfGasError, ResultAndState},
     interpreter::{InstructionResult, Interpreter, interpreter::EthInterpreter},
 };
 use std::sync::Arc;
@@ -250,7 +248,9 @@ pub(crate) fn outcome(
 /// revm's failure to run `tx` as a [`CallError`].
 pub(crate) fn call_error(err: EVMError<DbError>, tx: &TxEnv, base_fee: u64) -> CallError {
     match err {
-        EVMError::Transaction(e) => CallError::Invalid(tx_error(e, tx, base_fee)),
+        EVMError::Transaction(e) => {
+            CallError::Invalid(TxError::from_revm(e, tx.caller, tx.gas_price, base_fee))
+        }
         EVMError::Database(e) => CallError::Internal(e.to_string()),
         other => CallError::Internal(other.to_string()),
     }
@@ -380,40 +380,5 @@ fn halt_message(reason: &HaltReason) -> String {
         HaltReason::CallTooDeep => "max call depth exceeded".into(),
         HaltReason::PrecompileErrorWithContext(msg) => msg.clone(),
         other => format!("{other:?}"),
-    }
-}
-
-/// revm's validation error as the executor's [`TxError`] (geth's messages).
-fn tx_error(err: InvalidTransaction, tx: &TxEnv, base_fee: u64) -> TxError {
-    let sender = tx.caller;
-    match err {
-        InvalidTransaction::PriorityFeeGreaterThanMaxFee => TxError::TipAboveFeeCap,
-        InvalidTransaction::GasPriceLessThanBasefee => TxError::FeeCapTooLow {
-            address: sender,
-            max_fee: tx.gas_price,
-            base_fee,
-        },
-        InvalidTransaction::CallerGasLimitMoreThanBlock
-        | InvalidTransaction::TxGasLimitGreaterThanCap { .. } => TxError::GasLimitExceeded,
-        InvalidTransaction::CallGasCostMoreThanGasLimit { .. }
-        | InvalidTransaction::GasFloorMoreThanGasLimit { .. } => TxError::IntrinsicGasTooLow,
-        InvalidTransaction::RejectCallerWithCode => TxError::SenderNoEoa(sender),
-        InvalidTransaction::LackOfFundForMaxFee { fee, balance } => TxError::InsufficientFunds {
-            address: sender,
-            have: *balance,
-            want: *fee,
-        },
-        InvalidTransaction::OverflowPaymentInTransaction => TxError::GasOverflow,
-        InvalidTransaction::NonceOverflowInTransaction => TxError::NonceMax,
-        InvalidTransaction::NonceTooHigh { tx, state } => TxError::NonceTooHigh { state, tx },
-        InvalidTransaction::NonceTooLow { tx, state } => TxError::NonceTooLow { state, tx },
-        InvalidTransaction::CreateInitCodeSizeLimit => TxError::InitCodeTooLarge,
-        InvalidTransaction::InvalidChainId | InvalidTransaction::MissingChainId => {
-            TxError::InvalidChainId
-        }
-        InvalidTransaction::Eip4844NotSupported
-        | InvalidTransaction::BlobCreateTransaction
-        | InvalidTransaction::EmptyBlobs => TxError::TypeNotSupported,
-        other => TxError::Other(other.to_string()),
     }
 }

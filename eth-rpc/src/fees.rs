@@ -252,10 +252,10 @@ impl EthFeesRpcServer for FeesApi {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::ReceiptData;
     use alloy_consensus::{Header, SignableTransaction, TxEip1559};
     use alloy_primitives::{Address, B256, Signature, TxKind, U256 as U};
     use bytom2_evm_adapter::RecoveredTx;
+    use bytom2_utxo::StoredReceipt;
 
     fn tx(tip: u128) -> RecoveredTx {
         let tx = TxEip1559 {
@@ -278,7 +278,8 @@ mod tests {
             .iter()
             .map(|(_, gas)| {
                 cumulative += gas;
-                ReceiptData {
+                StoredReceipt {
+                    tx_type: 2,
                     success: true,
                     cumulative_gas_used: cumulative,
                     logs: Vec::new(),

@@ -123,9 +123,7 @@ mod tracer;
 mod txpool;
 mod utxo;
 
-pub use backend::{
-    BlockData, BoxedState, EthBackend, NativeFeeSchedule, ReceiptData, SettlementData,
-};
+pub use backend::{BlockData, BoxedState, EthBackend, NativeFeeSchedule};
 pub use config::{RpcConfig, default_client_version};
 pub use convert::{
     NativeReceiptJson, NativeTransactionJson, OutPointJson, OutputJson, RpcReceipt, RpcTransaction,

@@ -77,13 +77,14 @@ impl LogIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::ReceiptData;
     use alloy_primitives::LogData;
+    use bytom2_utxo::StoredReceipt;
     use proptest::prelude::*;
 
-    fn receipts(logs: &[Vec<(u8, Vec<u8>)>]) -> Vec<ReceiptData> {
+    fn receipts(logs: &[Vec<(u8, Vec<u8>)>]) -> Vec<StoredReceipt> {
         logs.iter()
-            .map(|tx| ReceiptData {
+            .map(|tx| StoredReceipt {
+                tx_type: 2,
                 success: true,
                 cumulative_gas_used: 0,
                 logs: tx

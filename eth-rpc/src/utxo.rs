@@ -1,7 +1,6 @@
 //! The `utxo` namespace: the UTXO ledger and native assets (docs/native-transactions.md).
 
 use crate::{
-    backend::SettlementData,
     convert::{OutputJson, effective_gas_price_at, gas_used_at, issuance_json},
     ctx::EthCtx,
     error::{internal, invalid_params, server_error},
@@ -11,7 +10,7 @@ use alloy_eips::BlockId;
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
 use bytom2_evm_adapter::BlockTx;
 use bytom2_utxo::{
-    AssetId, Coin, OutPoint, StateView, Supply,
+    AssetId, Coin, OutPoint, Settlement, StateView, Supply,
     native::{
         NATIVE_TX_TYPE,
         assets::{read_definition, token_address},
@@ -437,7 +436,7 @@ impl UtxoApiServer for UtxoApi {
                 None => return Ok(None),
             },
         };
-        let Some(SettlementData { id, spent, created }) = self
+        let Some(Settlement { id, spent, created }) = self
             .ctx
             .backend
             .block_settlement(number)

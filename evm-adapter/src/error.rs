@@ -85,8 +85,9 @@ pub enum TxError {
 }
 
 impl TxError {
-    /// Maps revm's validation error, with the sender and fee cap for context.
-    pub(crate) fn from_revm(
+    /// Maps revm's validation error to geth's message, with the sender and fee cap for
+    /// context (the executor and the RPC's calls and estimates both map through it).
+    pub fn from_revm(
         err: InvalidTransaction,
         sender: Address,
         max_fee: u128,

@@ -2,10 +2,10 @@
 //! a settled block ready to commit ([`ExecutedBlock`]), and a block as it travels
 //! between nodes ([`Block`]: header and encoded transactions).
 
-use crate::{BlockTx, Settlement};
+use crate::BlockTx;
 use alloy_consensus::{Header, Receipt, ReceiptWithBloom};
 use alloy_primitives::{Address, B256, Bytes, U256};
-use bytom2_utxo::{LtHash, StateChanges};
+use bytom2_utxo::{LtHash, Settlement, StateChanges, StoredReceipt};
 
 /// A transaction that was included, with its receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +38,27 @@ impl ExecutedTx {
     /// The EIP-2718 type byte of the transaction and its receipt.
     pub fn tx_type(&self) -> u8 {
         self.tx.tx_type()
+    }
+
+    /// Its receipt as stored and served.
+    pub fn stored_receipt(&self) -> StoredReceipt {
+        StoredReceipt {
+            tx_type: self.tx_type(),
+            success: self.success(),
+            cumulative_gas_used: self.receipt.receipt.cumulative_gas_used,
+            logs: self.receipt.receipt.logs.clone(),
+            native_fee: self.native_fee,
+        }
+    }
+
+    /// The transaction and its receipt as stored and served, the logs moved out.
+    pub fn into_tx_and_receipt(mut self) -> (BlockTx, StoredReceipt) {
+        let logs = std::mem::take(&mut self.receipt.receipt.logs);
+        let receipt = StoredReceipt {
+            logs,
+            ..self.stored_receipt()
+        };
+        (self.tx, receipt)
     }
 }
 

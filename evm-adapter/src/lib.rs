@@ -11,8 +11,8 @@
 //! - native UTXO transactions in blocks ([`BlockTx`], [`BlockExecutor::execute_native`]);
 //! - the asset-issuance precompile and the ERC-20 face of native assets
 //!   ([`Bytom2Precompiles`]): a token's balance and supply slots read and write the ledger;
-//! - block settlement ([`Settlement`], DESIGN.md section 3): the deltas become output
-//!   spends and creates;
+//! - block settlement (DESIGN.md section 3): the deltas become output spends and
+//!   creates, reported as a [`bytom2_utxo::Settlement`] (id: [`settlement_id`]);
 //! - the genesis block of a chain spec ([`genesis_block`]);
 //! - the errors clients parse ([`TxError`]: geth's messages).
 //!
@@ -29,7 +29,7 @@
 //! # Example
 //! ```
 //! use bytom2_chainspec::ChainSpec;
-//! use bytom2_evm_adapter::{genesis_block, BlockAttributes, BlockExecutor};
+//! use bytom2_evm_adapter::{genesis_block, BlockAttributes, BlockExecutor, EvmConfig};
 //! use bytom2_utxo::{MemoryState, StateWriter};
 //! use alloy_primitives::{map::HashMap, Address};
 //!
@@ -39,7 +39,9 @@
 //! state.write_changes(genesis.changes.clone()).unwrap();
 //! let attrs = BlockAttributes::child_of(&spec, &genesis.header, genesis.hash, 1, Address::ZERO);
 //! let hashes: HashMap<u64, _> = [(0, genesis.hash)].into_iter().collect();
-//! let block = BlockExecutor::new(spec.chain_id, attrs, &state, &hashes).finish().unwrap();
+//! let config = EvmConfig::from_spec(&spec);
+//! let exec = BlockExecutor::new(&config, attrs, &state, &hashes).unwrap();
+//! let block = exec.finish().unwrap();
 //! assert_eq!(block.header.number, 1);
 //! assert_eq!(block.header.state_root, genesis.header.state_root); // an empty block
 //! ```
@@ -77,7 +79,7 @@ pub use executor::{BlockExecutor, InspectedContext};
 pub use genesis::{GenesisBlock, genesis_block, genesis_id};
 pub use issuer::{CREATE_GAS, CREATE_GAS_PER_BYTE, ISSUE_GAS, NATIVE_ASSET_CODE, READ_GAS};
 pub use precompiles::{Bytom2Precompiles, SystemPrecompile};
-pub use settlement::{Settlement, settlement_id};
+pub use settlement::settlement_id;
 pub use system::{NoHooks, SystemHooks, SystemState};
 pub use tx_env::RecoveredTx;
 pub use verify::{

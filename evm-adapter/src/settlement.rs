@@ -8,18 +8,7 @@
 
 use crate::ExecError;
 use alloy_primitives::{Address, B256, I256, U256, keccak256};
-use bytom2_utxo::{AssetId, Coin, CoinOrigin, OutPoint, Output, StateCache, StateView};
-
-/// What the settlement of one block spent and created.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Settlement {
-    /// The settlement id: the `tx` of every outpoint it creates.
-    pub id: B256,
-    /// Outputs spent, in order.
-    pub spent: Vec<(OutPoint, Coin)>,
-    /// Outputs created, in order (`index` 0, 1, 2, …).
-    pub created: Vec<(OutPoint, Coin)>,
-}
+use bytom2_utxo::{AssetId, Coin, CoinOrigin, OutPoint, Output, Settlement, StateCache, StateView};
 
 /// The settlement id of block `number` whose parent is `parent_hash`:
 /// `keccak256("bytom2/settlement" || number (u64 BE) || parent_hash)`.

@@ -7,7 +7,7 @@ use bytom2_chainspec::ChainSpec;
 use bytom2_evm_adapter::{
     BlockAttributes, BlockExecutor, BlockHashes, BlockTx, EvmConfig, ExecutedBlock, genesis_block,
 };
-use bytom2_storage::{BlockToCommit, Database, LatestState, StoredReceipt, StoredSettlement};
+use bytom2_storage::{BlockToCommit, Database, LatestState};
 use bytom2_utxo::native::NativeLimits;
 use bytom2_utxo::{StateChanges, StateView};
 use parking_lot::RwLock;
@@ -235,19 +235,8 @@ impl Chain {
             raw.push(t.encoded.clone());
             hashes.push(t.tx.hash());
             senders.push(t.tx.sender());
-            receipts.push(StoredReceipt {
-                tx_type: t.tx_type(),
-                success: t.success(),
-                cumulative_gas_used: t.receipt.receipt.cumulative_gas_used,
-                logs: t.receipt.receipt.logs.clone(),
-                native_fee: t.native_fee,
-            });
+            receipts.push(t.stored_receipt());
         }
-        let settlement = StoredSettlement {
-            id: block.settlement.id,
-            spent: block.settlement.spent.clone(),
-            created: block.settlement.created.clone(),
-        };
         // Only the block producer commits; readers keep the old head until the write is
         // durable, then see the new one.
         self.db.commit_block(&BlockToCommit {
@@ -259,7 +248,7 @@ impl Chain {
             receipts: &receipts,
             changes,
             commitment: &block.commitment,
-            settlement: Some(&settlement),
+            settlement: Some(&block.settlement),
             certificate,
         })?;
         *self.head.write() = Head {

@@ -6,11 +6,10 @@ use crate::Node;
 use alloy_primitives::{Address, B256, Bytes};
 use bytom2_eth_rpc::{
     BlockData, BoxedState, DevBackend, EthBackend, NativeFeeSchedule, PoolContent, PoolError,
-    ReceiptData, SettlementData,
 };
 use bytom2_evm_adapter::{BlockTx, EvmConfig, ExecutedBlock, RecoveredTx};
 use bytom2_utxo::{
-    AssetId,
+    AssetId, Settlement,
     native::assets::{ASSET_ISSUER, REGISTRY_SLOT_TAG},
 };
 use std::sync::Arc;
@@ -50,13 +49,9 @@ impl Node {
         let mut transactions = Vec::with_capacity(count);
         let mut receipts = Vec::with_capacity(count);
         for e in executed {
-            receipts.push(ReceiptData {
-                success: e.success(),
-                cumulative_gas_used: e.receipt.receipt.cumulative_gas_used,
-                logs: e.receipt.receipt.logs,
-                native_fee: e.native_fee,
-            });
-            transactions.push(e.tx);
+            let (tx, receipt) = e.into_tx_and_receipt();
+            transactions.push(tx);
+            receipts.push(receipt);
         }
         BlockData::new(block.header.clone(), block.hash, transactions, receipts)
     }
@@ -79,15 +74,6 @@ impl Node {
         for (bytes, sender) in raw.iter().zip(senders) {
             transactions.push(decode_stored(bytes, sender)?);
         }
-        let receipts = receipts
-            .into_iter()
-            .map(|r| ReceiptData {
-                success: r.success,
-                cumulative_gas_used: r.cumulative_gas_used,
-                logs: r.logs,
-                native_fee: r.native_fee,
-            })
-            .collect();
         let hash = header.hash_slow();
         Ok(Some(BlockData::new(header, hash, transactions, receipts)))
     }
@@ -226,19 +212,15 @@ impl EthBackend for Node {
         Ok(assets)
     }
 
-    fn block_settlement(&self, number: u64) -> Result<Option<SettlementData>, String> {
+    fn block_settlement(&self, number: u64) -> Result<Option<Settlement>, String> {
         let db = self.chain.db();
         let Some(header) = db.header(number).map_err(|e| e.to_string())? else {
             return Ok(None);
         };
         let stored = db.settlement(number).map_err(|e| e.to_string())?;
         Ok(Some(match stored {
-            Some(s) => SettlementData {
-                id: s.id,
-                spent: s.spent,
-                created: s.created,
-            },
-            None => SettlementData {
+            Some(s) => s,
+            None => Settlement {
                 id: bytom2_evm_adapter::settlement_id(number, header.parent_hash),
                 ..Default::default()
             },

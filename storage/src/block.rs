@@ -1,84 +1,95 @@
-//! What a block commit carries, and the stored forms of bodies and receipts.
+//! What a block commit carries, and the stored forms of bodies, receipts and
+//! settlements.
 
 use crate::{StorageError, StorageResult};
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, Log, U256};
 use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
-use bytom2_utxo::{Coin, LtHash, OutPoint, StateChanges};
+use bytom2_utxo::{LtHash, Settlement, StateChanges, StoredReceipt};
 
-/// One transaction's receipt as stored: enough to rebuild the Ethereum receipt (the
-/// bloom is recomputed from the logs, gas used from the cumulative values).
+/// The stored form of a [`StoredReceipt`]: the RLP list `[tx_type, success,
+/// cumulative_gas_used, [log, …]]`, with `native_fee` appended for native transactions
+/// (the bloom is recomputed from the logs, gas used from the cumulative values).
 ///
-/// Stored as the RLP list `[tx_type, success, cumulative_gas_used, [log, …]]`, with
-/// `native_fee` appended for native transactions.
-#[derive(Clone, Debug, Default, PartialEq, Eq, RlpEncodable, RlpDecodable)]
+/// `L` is `&Vec<Log>` to encode (borrowing the receipt's logs) and `Vec<Log>` to decode.
+#[derive(RlpEncodable, RlpDecodable)]
 #[rlp(trailing)]
-pub struct StoredReceipt {
-    /// EIP-2718 type byte of the transaction (0 for legacy).
-    pub tx_type: u8,
-    /// Whether execution succeeded (status 1).
-    pub success: bool,
-    /// Gas used by this and every earlier transaction of the block.
-    pub cumulative_gas_used: u64,
-    /// The logs emitted.
-    pub logs: Vec<Log>,
-    /// The BTM fee of a native transaction (BTM in minus BTM out); `None` for Ethereum
-    /// transactions.
-    pub native_fee: Option<U256>,
+struct ReceiptRlp<L> {
+    tx_type: u8,
+    success: bool,
+    cumulative_gas_used: u64,
+    logs: L,
+    native_fee: Option<U256>,
 }
 
-/// What a block's settlement spent and created (stored per block).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StoredSettlement {
-    /// The settlement id.
-    pub id: B256,
-    /// Outputs spent, in order.
-    pub spent: Vec<(OutPoint, Coin)>,
-    /// Outputs created, in order.
-    pub created: Vec<(OutPoint, Coin)>,
+impl<'a> From<&'a StoredReceipt> for ReceiptRlp<&'a Vec<Log>> {
+    fn from(r: &'a StoredReceipt) -> Self {
+        Self {
+            tx_type: r.tx_type,
+            success: r.success,
+            cumulative_gas_used: r.cumulative_gas_used,
+            logs: &r.logs,
+            native_fee: r.native_fee,
+        }
+    }
 }
 
-impl StoredSettlement {
-    pub(crate) fn encode(&self, buf: &mut Vec<u8>) {
-        buf.clear();
-        buf.extend_from_slice(self.id.as_slice());
-        for list in [&self.spent, &self.created] {
-            buf.extend_from_slice(&(list.len() as u32).to_be_bytes());
-            for (op, coin) in list {
-                buf.extend_from_slice(&crate::codec::outpoint_key(op));
-                buf.extend_from_slice(&crate::codec::encode_coin(coin));
-            }
+impl From<ReceiptRlp<Vec<Log>>> for StoredReceipt {
+    fn from(r: ReceiptRlp<Vec<Log>>) -> Self {
+        Self {
+            tx_type: r.tx_type,
+            success: r.success,
+            cumulative_gas_used: r.cumulative_gas_used,
+            logs: r.logs,
+            native_fee: r.native_fee,
         }
     }
+}
 
-    pub(crate) fn decode(b: &[u8]) -> StorageResult<Self> {
-        let err = || StorageError::codec("settlement: truncated");
-        let id = B256::from_slice(b.get(..32).ok_or_else(err)?);
-        let mut rest = &b[32..];
-        let mut lists = [Vec::new(), Vec::new()];
-        for list in &mut lists {
-            let n = u32::from_be_bytes(
-                rest.get(..4)
-                    .ok_or_else(err)?
-                    .try_into()
-                    .map_err(|_| err())?,
-            );
-            rest = &rest[4..];
-            let item = crate::codec::OUTPOINT_LEN + crate::codec::COIN_LEN;
-            for _ in 0..n {
-                let chunk = rest.get(..item).ok_or_else(err)?;
-                let op = crate::codec::decode_outpoint(&chunk[..crate::codec::OUTPOINT_LEN])?;
-                let coin = crate::codec::decode_coin(&chunk[crate::codec::OUTPOINT_LEN..])?;
-                list.push((op, coin));
-                rest = &rest[item..];
-            }
+/// Encodes a block's settlement into `buf` (cleared first): `id(32) n_spent(4)
+/// [outpoint coin]… n_created(4) [outpoint coin]…` (see [`Table::Settlements`]).
+///
+/// [`Table::Settlements`]: crate::Table::Settlements
+pub(crate) fn encode_settlement(buf: &mut Vec<u8>, settlement: &Settlement) {
+    buf.clear();
+    buf.extend_from_slice(settlement.id.as_slice());
+    for list in [&settlement.spent, &settlement.created] {
+        buf.extend_from_slice(&(list.len() as u32).to_be_bytes());
+        for (op, coin) in list {
+            buf.extend_from_slice(&crate::codec::outpoint_key(op));
+            buf.extend_from_slice(&crate::codec::encode_coin(coin));
         }
-        if !rest.is_empty() {
-            return Err(StorageError::codec("settlement: trailing bytes"));
-        }
-        let [spent, created] = lists;
-        Ok(Self { id, spent, created })
     }
+}
+
+/// Decodes a settlement written by [`encode_settlement`].
+pub(crate) fn decode_settlement(b: &[u8]) -> StorageResult<Settlement> {
+    let err = || StorageError::codec("settlement: truncated");
+    let id = B256::from_slice(b.get(..32).ok_or_else(err)?);
+    let mut rest = &b[32..];
+    let mut lists = [Vec::new(), Vec::new()];
+    for list in &mut lists {
+        let n = u32::from_be_bytes(
+            rest.get(..4)
+                .ok_or_else(err)?
+                .try_into()
+                .map_err(|_| err())?,
+        );
+        rest = &rest[4..];
+        let item = crate::codec::OUTPOINT_LEN + crate::codec::COIN_LEN;
+        for _ in 0..n {
+            let chunk = rest.get(..item).ok_or_else(err)?;
+            let op = crate::codec::decode_outpoint(&chunk[..crate::codec::OUTPOINT_LEN])?;
+            let coin = crate::codec::decode_coin(&chunk[crate::codec::OUTPOINT_LEN..])?;
+            list.push((op, coin));
+            rest = &rest[item..];
+        }
+    }
+    if !rest.is_empty() {
+        return Err(StorageError::codec("settlement: trailing bytes"));
+    }
+    let [spent, created] = lists;
+    Ok(Settlement { id, spent, created })
 }
 
 /// Everything written for one block, in one write transaction, by
@@ -106,7 +117,7 @@ pub struct BlockToCommit<'a> {
     /// The state commitment after the block.
     pub commitment: &'a LtHash,
     /// What its settlement spent and created (`None`: nothing).
-    pub settlement: Option<&'a StoredSettlement>,
+    pub settlement: Option<&'a Settlement>,
     /// The certificate that finalized it, encoded (`None` on a development chain).
     pub certificate: Option<&'a [u8]>,
 }
@@ -178,12 +189,16 @@ pub(crate) fn decode_body(bytes: &[u8]) -> StorageResult<(Vec<Bytes>, Vec<Addres
 /// Encodes receipts into `buf` (cleared first).
 pub(crate) fn encode_receipts(buf: &mut Vec<u8>, receipts: &[StoredReceipt]) {
     buf.clear();
-    alloy_rlp::encode_list::<StoredReceipt, StoredReceipt>(receipts, buf);
+    alloy_rlp::encode_iter::<_, _, ReceiptRlp<&Vec<Log>>>(
+        receipts.iter().map(ReceiptRlp::from),
+        buf,
+    );
 }
 
 /// Decodes receipts.
 pub(crate) fn decode_receipts(bytes: &[u8]) -> StorageResult<Vec<StoredReceipt>> {
-    decode_exact(bytes)
+    let receipts: Vec<ReceiptRlp<Vec<Log>>> = decode_exact(bytes)?;
+    Ok(receipts.into_iter().map(StoredReceipt::from).collect())
 }
 
 /// Encodes a header into `buf` (cleared first).
@@ -213,6 +228,7 @@ fn decode_exact<T: Decodable>(mut bytes: &[u8]) -> StorageResult<T> {
 mod tests {
     use super::*;
     use alloy_primitives::{LogData, U256};
+    use bytom2_utxo::{AssetId, Coin, CoinOrigin, OutPoint, Output};
     use proptest::prelude::*;
 
     fn log() -> impl Strategy<Value = Log> {
@@ -249,28 +265,29 @@ mod tests {
             )
     }
 
+    /// A settlement output numbered `i` (every field derived from `i`).
+    fn coin(i: u8) -> (OutPoint, Coin) {
+        (
+            OutPoint::new(B256::repeat_byte(i), u32::from(i)),
+            Coin::new(
+                Output::new(AssetId::BTM, U256::from(i), Address::repeat_byte(i)),
+                CoinOrigin::new(u64::from(i), u32::MAX, u32::from(i)),
+            ),
+        )
+    }
+
     #[test]
     fn settlements_round_trip_and_truncations_are_errors() {
-        use bytom2_utxo::{AssetId, CoinOrigin, Output};
-        let coin = |i: u8| {
-            (
-                OutPoint::new(B256::repeat_byte(i), u32::from(i)),
-                Coin::new(
-                    Output::new(AssetId::BTM, U256::from(i), Address::repeat_byte(i)),
-                    CoinOrigin::new(u64::from(i), u32::MAX, u32::from(i)),
-                ),
-            )
-        };
-        let s = StoredSettlement {
+        let s = Settlement {
             id: B256::repeat_byte(9),
             spent: vec![coin(1), coin(2)],
             created: vec![coin(3)],
         };
         let mut buf = Vec::new();
-        s.encode(&mut buf);
-        assert_eq!(StoredSettlement::decode(&buf).unwrap(), s);
+        encode_settlement(&mut buf, &s);
+        assert_eq!(decode_settlement(&buf).unwrap(), s);
         for cut in 0..buf.len() {
-            assert!(StoredSettlement::decode(&buf[..cut]).is_err(), "cut {cut}");
+            assert!(decode_settlement(&buf[..cut]).is_err(), "cut {cut}");
         }
     }
 
@@ -318,6 +335,51 @@ mod tests {
             let _ = decode_header(&bytes);
         }
     }
+
+    /// One settlement and two receipts (one native, one Ethereum) in their stored bytes.
+    fn golden() -> (Settlement, Vec<StoredReceipt>) {
+        let settlement = Settlement {
+            id: B256::repeat_byte(9),
+            spent: vec![coin(1)],
+            created: vec![coin(2)],
+        };
+        let log = Log {
+            address: Address::repeat_byte(7),
+            data: LogData::new_unchecked(vec![B256::repeat_byte(8)], vec![1, 2, 3].into()),
+        };
+        let receipts = vec![
+            StoredReceipt {
+                tx_type: 2,
+                success: true,
+                cumulative_gas_used: 21_000,
+                logs: vec![log],
+                native_fee: None,
+            },
+            StoredReceipt {
+                tx_type: 0x7e,
+                success: false,
+                cumulative_gas_used: 42_000,
+                logs: vec![],
+                native_fee: Some(U256::from(1_000_000u64)),
+            },
+        ];
+        (settlement, receipts)
+    }
+
+    #[test]
+    fn stored_bytes_are_unchanged() {
+        let (settlement, receipts) = golden();
+        let mut buf = Vec::new();
+        encode_settlement(&mut buf, &settlement);
+        assert_eq!(alloy_primitives::hex::encode(&buf), SETTLEMENT_HEX);
+        assert_eq!(decode_settlement(&buf).unwrap(), settlement);
+        encode_receipts(&mut buf, &receipts);
+        assert_eq!(alloy_primitives::hex::encode(&buf), RECEIPTS_HEX);
+        assert_eq!(decode_receipts(&buf).unwrap(), receipts);
+    }
+
+    const SETTLEMENT_HEX: &str = "0909090909090909090909090909090909090909090909090909090909090909000000010101010101010101010101010101010101010101010101010101010101010101000000010000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000101010101010101010101010101010101010101010000000000000001ffffffff00000001000000010202020202020202020202020202020202020202020202020202020202020202000000020000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000202020202020202020202020202020202020202020000000000000002ffffffff00000002";
+    const RECEIPTS_HEX: &str = "f851f8440201825208f83df83b940707070707070707070707070707070707070707e1a0080808080808080808080808080808080808080808080808080808080808080883010203ca7e8082a410c0830f4240";
 
     #[test]
     fn trailing_bytes_are_rejected() {

@@ -16,7 +16,7 @@
 //! | `Headers` | number(8) | RLP of the `alloy_consensus::Header` |
 //! | `HeaderNumbers` | hash(32) | number(8) |
 //! | `Bodies` | number(8) | RLP list `[[tx, …], [sender, …]]`: raw EIP-2718 envelopes as byte strings, senders as 20-byte strings |
-//! | `Receipts` | number(8) | RLP list of [`StoredReceipt`](crate::StoredReceipt) |
+//! | `Receipts` | number(8) | RLP list of [`StoredReceipt`](bytom2_utxo::StoredReceipt) |
 //! | `TxLookup` | tx hash(32) | number(8) index(4) |
 //! | `Meta` | `"schema_version"` | u32(4) |
 //! | `Meta` | `"head"` | number(8) hash(32) |

@@ -1,8 +1,8 @@
 //! The database handle: opening (lock, schema check, tables) and block-data readers.
 
 use crate::{
-    StorageError, StorageResult, StoredReceipt, StoredSettlement, Table,
-    block::{decode_body, decode_header, decode_receipts},
+    StorageError, StorageResult, Table,
+    block::{decode_body, decode_header, decode_receipts, decode_settlement},
     codec::{
         META_HEAD, META_SCHEMA_VERSION, META_TX_LOOKUP_HEAD, decode_head, decode_number,
         decode_schema_version, decode_tx_location,
@@ -12,6 +12,7 @@ use crate::{
 };
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, U256};
+use bytom2_utxo::{Settlement, StoredReceipt};
 use parking_lot::RwLock;
 use signet_libmdbx::{
     DatabaseFlags, Environment, EnvironmentFlags, Geometry, MdbxError, Mode, Ro, SyncMode,
@@ -256,14 +257,14 @@ impl Database {
 
     /// What the settlement of block `number` spent and created (`None` when it moved
     /// nothing).
-    pub fn settlement(&self, number: u64) -> StorageResult<Option<StoredSettlement>> {
+    pub fn settlement(&self, number: u64) -> StorageResult<Option<Settlement>> {
         self.read(|txn, t| {
             get(
                 txn,
                 t,
                 Table::Settlements,
                 &number.to_be_bytes(),
-                StoredSettlement::decode,
+                decode_settlement,
             )
         })
     }

@@ -61,6 +61,7 @@
 //!     changes: &changes,
 //!     commitment: &commitment,
 //!     settlement: None,
+//!     certificate: None,
 //! })?;
 //!
 //! assert_eq!(db.head()?, Some((0, header.hash_slow())));
@@ -82,7 +83,7 @@ mod state;
 mod tables;
 mod write;
 
-pub use block::{BlockToCommit, StoredReceipt, StoredSettlement};
+pub use block::BlockToCommit;
 pub use db::{Database, DatabaseConfig, LOCK_FILE, SCHEMA_VERSION};
 pub use error::{StorageError, StorageResult};
 pub use state::{HistoricalState, LatestState};

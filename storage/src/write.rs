@@ -2,7 +2,7 @@
 
 use crate::{
     BlockToCommit, Database, StorageError, StorageResult, Table,
-    block::{encode_body, encode_header, encode_receipts},
+    block::{encode_body, encode_header, encode_receipts, encode_settlement},
     codec::{
         META_COMMITMENT, META_HEAD, META_TX_LOOKUP_HEAD, balance_key, encode_account, encode_coin,
         encode_head, encode_supply, encode_tx_location, encode_u256, history_key, history_value,
@@ -311,7 +311,7 @@ impl<'a> Writer<'a> {
         if let Some(settlement) = block.settlement
             && (!settlement.spent.is_empty() || !settlement.created.is_empty())
         {
-            settlement.encode(&mut buf);
+            encode_settlement(&mut buf, settlement);
             self.put(Table::Settlements, &number, &buf)?;
         }
         if let Some(certificate) = block.certificate {

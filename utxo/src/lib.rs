@@ -11,6 +11,8 @@
 //!   [`StateChanges`] written down;
 //! - native UTXO transactions ([`native`]): the EIP-2718 envelope, sighash, the rules,
 //!   and native assets (definitions, ids, token addresses, the registry's layout);
+//! - what a block's settlement spent and created ([`Settlement`]) and the receipt kept
+//!   for each included transaction ([`StoredReceipt`]);
 //! - the state commitment [`LtHash`] (a lattice multiset hash over every state entry,
 //!   updated in O(entries changed)).
 //!
@@ -50,6 +52,8 @@ mod error;
 mod memory;
 pub mod native;
 mod output;
+mod receipt;
+mod settlement;
 mod supply;
 mod tip;
 mod view;
@@ -62,6 +66,8 @@ pub use commitment::{LtHash, StateEntry};
 pub use error::{StateError, StateResult};
 pub use memory::MemoryState;
 pub use output::{Coin, CoinOrigin, OutPoint, Output};
+pub use receipt::StoredReceipt;
+pub use settlement::Settlement;
 pub use supply::Supply;
 pub use tip::{Tip, TipView};
 pub use view::{StateView, StateWriter};

@@ -12,8 +12,8 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use bytom2_chainspec::{ChainSpec, GenesisAccount, dev_accounts};
 use bytom2_eth_rpc::{
-    BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, ReceiptData,
-    RpcConfig, RpcHandle, start_server,
+    BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, RpcConfig,
+    RpcHandle, start_server,
 };
 use bytom2_evm_adapter::{
     BlockAttributes, BlockExecutor, BlockTx, EvmConfig, RecoveredTx, genesis_block,
@@ -233,12 +233,7 @@ impl Chain {
             block
                 .transactions
                 .iter()
-                .map(|e| ReceiptData {
-                    success: e.success(),
-                    cumulative_gas_used: e.receipt.receipt.cumulative_gas_used,
-                    logs: e.receipt.receipt.logs.clone(),
-                    native_fee: e.native_fee,
-                })
+                .map(|e| e.stored_receipt())
                 .collect(),
         );
         for (i, tx) in data.transactions.iter().enumerate() {

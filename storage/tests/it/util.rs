@@ -2,9 +2,10 @@
 
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use bytom2_storage::{BlockToCommit, Database, StorageResult, StoredReceipt};
+use bytom2_storage::{BlockToCommit, Database, StorageResult};
 use bytom2_utxo::{
     AssetId, Coin, CoinOrigin, LtHash, OutPoint, Output, StateCache, StateChanges, StateView,
+    StoredReceipt,
 };
 
 /// Builds the changes of one block with `f` over a cache on the latest state and returns

@@ -10,13 +10,18 @@
 
 use alloy_primitives::Address;
 use bytom2_chainspec::ChainSpec;
+use bytom2_evm_adapter::testing::workload::Workload;
 use bytom2_evm_adapter::{
     EvmConfig, RecoveredTx,
     testing::{reference_db, run_reference_block},
 };
-use bytom2_node::{Chain, Pipeline, workload::Workload};
+use bytom2_node::{Chain, Pipeline};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::time::{Duration, Instant};
+
+/// The binary's allocator, so that the figures are the node's (raw revm gets it too).
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 const SENDERS: usize = 1_000;
 const TXS: usize = 10_000;

@@ -17,12 +17,17 @@ use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, Bytes};
 use bytom2_chainspec::ChainSpec;
 use bytom2_eth_rpc::EthBackend;
-use bytom2_node::{Chain, Node, NodeConfig, workload::Workload};
+use bytom2_evm_adapter::testing::workload::Workload;
+use bytom2_node::{Chain, Node, NodeConfig};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
+
+/// The binary's allocator, so that the figures are the node's (raw revm gets it too).
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 const SENDERS: usize = 1_000;
 const TXS: usize = 10_000;

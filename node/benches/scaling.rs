@@ -10,9 +10,14 @@
 use alloy_primitives::{Address, U256};
 use bytom2_chainspec::{ChainSpec, GenesisAccount};
 use bytom2_evm_adapter::RecoveredTx;
-use bytom2_node::{Chain, workload::Workload};
+use bytom2_evm_adapter::testing::workload::Workload;
+use bytom2_node::Chain;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::time::{Duration, Instant};
+
+/// The binary's allocator, so that the figures are the node's (raw revm gets it too).
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 const SENDERS: usize = 1_000;
 const TXS: usize = 2_000;

@@ -10,11 +10,12 @@
 
 use alloy_primitives::Address;
 use bytom2_chainspec::ChainSpec;
+use bytom2_evm_adapter::testing::workload::Workload;
 use bytom2_evm_adapter::{
     BlockExecutor, RecoveredTx,
     testing::{reference_db, run_reference_block},
 };
-use bytom2_node::{Chain, DbBlockHashes, Pipeline, workload::Workload};
+use bytom2_node::{Chain, DbBlockHashes, Pipeline};
 use revm::context::TxEnv;
 mod common;
 

@@ -11,11 +11,9 @@
 
 use alloy_primitives::{Address, B256, U256};
 use bytom2_chainspec::ChainSpec;
+use bytom2_evm_adapter::testing::workload::{Workload, native_transfer};
 use bytom2_evm_adapter::{BlockTx, RecoveredTx};
-use bytom2_node::{
-    Chain,
-    workload::{Workload, native_transfer},
-};
+use bytom2_node::Chain;
 use bytom2_utxo::{AssetId, OutPoint, StateView};
 mod common;
 

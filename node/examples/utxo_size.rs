@@ -12,10 +12,8 @@
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use bytom2_chainspec::ChainSpec;
 use bytom2_evm_adapter::RecoveredTx;
-use bytom2_node::{
-    Chain,
-    workload::{Call, Workload},
-};
+use bytom2_evm_adapter::testing::workload::{Call, Workload};
+use bytom2_node::Chain;
 use bytom2_utxo::StateView;
 use std::{path::Path, time::Instant};
 

@@ -344,17 +344,13 @@ impl DevMiner {
 mod build_ahead_tests {
     use super::*;
     use crate::{Chain, NodeConfig};
-    use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-    use alloy_eips::eip2718::Encodable2718;
-    use alloy_primitives::{B256, Bytes};
-    use alloy_primitives::{TxKind, U256};
-    use alloy_signer::SignerSync;
+    use alloy_primitives::{B256, Bytes, U256};
     use alloy_signer_local::PrivateKeySigner;
     use bytom2_chainspec::{ChainSpec, DEV_CHAIN_ID, dev_accounts};
     use bytom2_eth_rpc::EthBackend;
+    use bytom2_evm_adapter::testing::tx::{GWEI, TxSpec, dev_signers as keys, raw};
     use bytom2_utxo::{AssetId, StateView};
 
-    const GWEI: u128 = 1_000_000_000;
     /// A block timestamp far from the wall clock, so that both sides agree on it.
     const T: u64 = 4_000_000_000;
 
@@ -370,28 +366,12 @@ mod build_ahead_tests {
         (dir, DevMiner::new(node, config))
     }
 
-    fn keys() -> Vec<PrivateKeySigner> {
-        dev_accounts()
-            .iter()
-            .map(|a| PrivateKeySigner::from_bytes(&a.private_key).unwrap())
-            .collect()
-    }
-
     /// A transfer paying `tip` per gas to the fee recipient, up to 100 gwei plus `tip`.
     fn transfer(key: &PrivateKeySigner, nonce: u64, to: Address, value: u64, tip: u128) -> Bytes {
-        let tx = TxEip1559 {
-            chain_id: DEV_CHAIN_ID,
-            nonce,
-            gas_limit: 21_000,
-            max_fee_per_gas: 100 * GWEI + tip,
-            max_priority_fee_per_gas: tip,
-            to: TxKind::Call(to),
-            value: U256::from(value),
-            access_list: Default::default(),
-            input: Bytes::new(),
-        };
-        let sig = key.sign_hash_sync(&tx.signature_hash()).unwrap();
-        TxEnvelope::from(tx.into_signed(sig)).encoded_2718().into()
+        let tx = TxSpec::call(nonce, to, U256::from(value))
+            .with_fees(100 * GWEI + tip, tip)
+            .sign(key, DEV_CHAIN_ID);
+        raw(&tx)
     }
 
     /// Three rounds of transfers from four senders, each to the next.

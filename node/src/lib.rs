@@ -12,10 +12,7 @@
 //!   pool maintenance, notifications); the `EthBackend` the RPC server reads through;
 //! - [`DevMiner`]: the single-node producer (automine, interval, manual mining, the
 //!   development methods and clock), a [`BlockProducer`] that proposes and finalizes;
-//! - [`workload`]: deterministic signed workloads for tests and benchmarks;
 //! - [`priority`]: the RPC threads yield the cores to block production;
-//! - the process's global allocator (jemalloc), for the binary and everything else that
-//!   links this crate (tests, examples, benches, where raw revm gets it too).
 //!
 //! # Status
 //! ALPHA.
@@ -59,7 +56,6 @@ mod proposals;
 mod reads;
 mod service;
 pub mod wallet;
-pub mod workload;
 
 pub use builder::Rejected;
 pub use chain::{Chain, DbBlockHashes, Head, SPEC_FINGERPRINT_FILE};
@@ -73,13 +69,9 @@ pub use production::{MinerConfig, Mining};
 pub use proposals::{MAX_PROPOSALS, Proposals, Proposed};
 pub use service::{Node, NodeConfig};
 
-/// jemalloc instead of glibc malloc, as reth does: RPC handling and block execution make
-/// many small, short-lived allocations across threads (see docs/performance.md).
-#[global_allocator]
-static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
-// Dependencies of the `bytom2` binary only.
+// Dependencies of the `bytom2` binary (and the benches) only.
 use anyhow as _;
 use clap as _;
 use tempfile as _;
+use tikv_jemallocator as _;
 use tracing_subscriber as _;

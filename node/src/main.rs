@@ -8,6 +8,11 @@ use bytom2_node::{Chain, DevMiner, MinerConfig, Mining, Node, NodeConfig, PoolCo
 use clap::{Parser, Subcommand};
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
+/// jemalloc instead of glibc malloc, as reth does: RPC handling and block execution make
+/// many small, short-lived allocations across threads (see docs/performance.md).
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// How long a shutdown waits for RPC calls in progress to answer.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 

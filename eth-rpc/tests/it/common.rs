@@ -3,18 +3,17 @@
 //! mempool that mines each transaction into its own block (automine) unless switched
 //! off. Plus signing helpers, test contracts and raw HTTP.
 
-use alloy_consensus::{
-    SignableTransaction, TxEip1559, TxEnvelope, TxLegacy, transaction::SignerRecoverable,
-};
+use alloy_consensus::{TxEnvelope, transaction::SignerRecoverable};
 use alloy_eips::eip2718::{Decodable2718, Encodable2718};
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256, map::HashMap};
+use alloy_primitives::{Address, B256, Bytes, U256, map::HashMap};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use bytom2_chainspec::{ChainSpec, GenesisAccount, dev_accounts};
+use bytom2_chainspec::{ChainSpec, GenesisAccount};
 use bytom2_eth_rpc::{
     BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, RpcConfig,
     RpcHandle, start_server,
 };
+use bytom2_evm_adapter::testing::tx::{Flavour, TxSpec};
 use bytom2_evm_adapter::{
     BlockAttributes, BlockExecutor, BlockTx, EvmConfig, RecoveredTx, genesis_block,
 };
@@ -118,13 +117,7 @@ pub(crate) fn test_spec() -> ChainSpec {
     spec
 }
 
-/// The dev keys.
-pub(crate) fn signers() -> Vec<PrivateKeySigner> {
-    dev_accounts()
-        .iter()
-        .map(|a| PrivateKeySigner::from_bytes(&a.private_key).expect("dev key"))
-        .collect()
-}
+pub(crate) use bytom2_evm_adapter::testing::tx::dev_signers as signers;
 
 /// An EIP-1559 transaction, 2 gwei cap, 1 gwei tip.
 pub(crate) fn sign_1559(
@@ -136,19 +129,16 @@ pub(crate) fn sign_1559(
     input: Bytes,
     gas: u64,
 ) -> TxEnvelope {
-    let tx = TxEip1559 {
-        chain_id,
-        nonce,
-        gas_limit: gas,
-        max_fee_per_gas: 2_000_000_000,
-        max_priority_fee_per_gas: 1_000_000_000,
-        to: to.map_or(TxKind::Create, TxKind::Call),
-        value,
-        access_list: Default::default(),
-        input,
+    let spec = match to {
+        Some(to) => TxSpec::call(nonce, to, value)
+            .with_input(input)
+            .with_gas(gas),
+        None => TxSpec {
+            value,
+            ..TxSpec::create(nonce, input, gas)
+        },
     };
-    let sig = signer.sign_hash_sync(&tx.signature_hash()).expect("sign");
-    tx.into_signed(sig).into()
+    spec.sign(signer, chain_id)
 }
 
 /// A legacy EIP-155 transfer at `gas_price`.
@@ -160,17 +150,10 @@ pub(crate) fn sign_legacy(
     value: U256,
     gas_price: u128,
 ) -> TxEnvelope {
-    let tx = TxLegacy {
-        chain_id: Some(chain_id),
-        nonce,
-        gas_price,
-        gas_limit: 21_000,
-        to: TxKind::Call(to),
-        value,
-        input: Bytes::new(),
-    };
-    let sig = signer.sign_hash_sync(&tx.signature_hash()).expect("sign");
-    tx.into_signed(sig).into()
+    TxSpec::call(nonce, to, value)
+        .with_flavour(Flavour::Legacy)
+        .with_fees(gas_price, 0)
+        .sign(signer, chain_id)
 }
 
 /// `0x…` of the 2718 encoding.

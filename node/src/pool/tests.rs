@@ -2,12 +2,10 @@
 //! next block's order, native double spends, maintenance.
 
 use super::*;
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_primitives::{Address, B256, U256};
-use alloy_primitives::{TxKind, address};
+use alloy_primitives::{Address, B256, U256, address};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
-use bytom2_evm_adapter::RecoveredTx;
+use bytom2_evm_adapter::{RecoveredTx, testing::tx::TxSpec};
 use bytom2_utxo::{AssetId, Coin, OutPoint, native::RecoveredNative};
 
 const GWEI: u128 = 1_000_000_000;
@@ -17,19 +15,11 @@ fn key(i: u8) -> PrivateKeySigner {
 }
 
 fn tx(signer: &PrivateKeySigner, nonce: u64, max_fee: u128, tip: u128) -> RecoveredTx {
-    let t = TxEip1559 {
-        chain_id: 7,
-        nonce,
-        gas_limit: 21_000,
-        max_fee_per_gas: max_fee,
-        max_priority_fee_per_gas: tip,
-        to: TxKind::Call(address!("0x000000000000000000000000000000000000dead")),
-        value: U256::from(1),
-        access_list: Default::default(),
-        input: Default::default(),
-    };
-    let sig = signer.sign_hash_sync(&t.signature_hash()).unwrap();
-    RecoveredTx::recover(TxEnvelope::from(t.into_signed(sig))).unwrap()
+    let to = address!("0x000000000000000000000000000000000000dead");
+    let t = TxSpec::call(nonce, to, U256::from(1))
+        .with_fees(max_fee, tip)
+        .sign(signer, 7);
+    RecoveredTx::recover(t).unwrap()
 }
 
 fn ctx(state_nonce: u64) -> AdmissionContext {

@@ -1,13 +1,10 @@
 //! The development controls on a node: snapshots and reverts, state edits that keep
 //! every balance equal to the sum of its outputs, time travel, impersonation, reset.
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope, TypedTransaction};
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address};
-use alloy_signer::SignerSync;
-use alloy_signer_local::PrivateKeySigner;
+use alloy_primitives::{Address, B256, Bytes, U256, address};
 use bytom2_chainspec::{ChainSpec, dev_accounts};
 use bytom2_eth_rpc::{DevBackend, DevError, EthBackend};
+use bytom2_evm_adapter::testing::tx::{TxSpec, dev_signers, raw};
 use bytom2_node::{Chain, DevMiner, MinerConfig, Mining, Node, NodeConfig};
 use bytom2_utxo::{AssetId, StateView};
 use std::sync::Arc;
@@ -29,29 +26,13 @@ fn dev_node(dir: &std::path::Path) -> Arc<DevMiner> {
     )
 }
 
-fn key(i: usize) -> PrivateKeySigner {
-    PrivateKeySigner::from_bytes(&dev_accounts()[i].private_key).unwrap()
-}
-
-fn transfer(tx_nonce: u64, to: Address, value: u64) -> TxEip1559 {
-    TxEip1559 {
-        chain_id: 19_000,
-        nonce: tx_nonce,
-        gas_limit: 21_000,
-        max_fee_per_gas: FEE,
-        max_priority_fee_per_gas: 1,
-        to: TxKind::Call(to),
-        value: U256::from(value),
-        access_list: Default::default(),
-        input: Bytes::new(),
-    }
+fn transfer(nonce: u64, to: Address, value: u64) -> TxSpec {
+    TxSpec::call(nonce, to, U256::from(value)).with_fees(FEE, 1)
 }
 
 fn send(node: &Node, from: usize, nonce: u64, to: Address, value: u64) -> B256 {
-    let tx = transfer(nonce, to, value);
-    let sig = key(from).sign_hash_sync(&tx.signature_hash()).unwrap();
-    let raw = TxEnvelope::from(tx.into_signed(sig)).encoded_2718();
-    node.send_raw_transaction(raw.into()).unwrap()
+    let tx = transfer(nonce, to, value).sign(&dev_signers()[from], 19_000);
+    node.send_raw_transaction(raw(&tx)).unwrap()
 }
 
 /// Everything a test compares: head, commitment, and what the addresses hold.
@@ -248,10 +229,10 @@ fn impersonated_accounts_send_without_keys_and_keep_distinct_hashes() {
     assert!(node.can_send_from(X));
     let target = Address::with_last_byte(0x42);
     let hx = node
-        .send_transaction(X, TypedTransaction::Eip1559(transfer(0, target, 5)))
+        .send_transaction(X, transfer(0, target, 5).unsigned(19_000))
         .unwrap();
     let hy = node
-        .send_transaction(Y, TypedTransaction::Eip1559(transfer(0, target, 5)))
+        .send_transaction(Y, transfer(0, target, 5).unsigned(19_000))
         .unwrap();
     assert_ne!(
         hx, hy,
@@ -271,7 +252,7 @@ fn impersonated_accounts_send_without_keys_and_keep_distinct_hashes() {
     let dev0 = dev_accounts()[0].address;
     assert!(node.can_send_from(dev0));
     let h = node
-        .send_transaction(dev0, TypedTransaction::Eip1559(transfer(0, target, 5)))
+        .send_transaction(dev0, transfer(0, target, 5).unsigned(19_000))
         .unwrap();
     node.mine_block().unwrap();
     let (n, i) = node.node().transaction_location(h).unwrap().unwrap();

@@ -4,22 +4,22 @@
 //! block finalized from elsewhere maintains the pool as a block made here does; blocks
 //! build on unfinalized parents.
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_eips::eip2718::Encodable2718;
+use alloy_consensus::{SignableTransaction, TxEnvelope};
 use alloy_primitives::{Address, B256, Bloom, Bytes, Signature, TxKind, U256, address};
-use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::{SolCall, sol};
 use bytom2_chainspec::ChainSpec;
 use bytom2_eth_rpc::EthBackend;
+use bytom2_evm_adapter::testing::{
+    contracts::{TOKEN, transfer_calldata},
+    tx::{TxSpec, raw},
+    workload::{Call, Workload, native_transfer},
+};
 use bytom2_evm_adapter::{
     Block, BlockAttributes, BlockTx, EvmConfig, ExecuteTxError, ExecutedBlock, FixedField,
     InvalidBlock, SystemHooks, SystemState, TxError,
 };
-use bytom2_node::{
-    Chain, Node, NodeConfig, NodeError,
-    workload::{Call, TOKEN, Workload, native_transfer, transfer_calldata},
-};
+use bytom2_node::{Chain, Node, NodeConfig, NodeError};
 use bytom2_utxo::{AssetId, OutPoint, StateView, native::assets::ASSET_ISSUER};
 use proptest::prelude::*;
 use std::sync::Arc;
@@ -122,10 +122,6 @@ impl Net {
 fn node_nonce(node: &Node, address: Address) -> u64 {
     let state = node.chain().latest().unwrap();
     state.account(address).unwrap().map_or(0, |a| a.nonce)
-}
-
-fn raw(tx: &TxEnvelope) -> Bytes {
-    tx.encoded_2718().into()
 }
 
 fn send(node: &Node, raw: Bytes) -> B256 {
@@ -360,19 +356,9 @@ fn rejection(node: &Node, block: &Block) -> InvalidBlock {
 }
 
 fn eip1559(key: &PrivateKeySigner, nonce: u64, max_fee: u128, to: Address) -> TxEnvelope {
-    let tx = TxEip1559 {
-        chain_id: ChainSpec::dev().chain_id,
-        nonce,
-        gas_limit: 21_000,
-        max_fee_per_gas: max_fee,
-        max_priority_fee_per_gas: 1,
-        to: TxKind::Call(to),
-        value: U256::from(1),
-        access_list: Default::default(),
-        input: Bytes::new(),
-    };
-    let sig = key.sign_hash_sync(&tx.signature_hash()).unwrap();
-    tx.into_signed(sig).into()
+    TxSpec::call(nonce, to, U256::from(1))
+        .with_fees(max_fee, 1)
+        .sign(key, ChainSpec::dev().chain_id)
 }
 
 #[test]

@@ -2,8 +2,9 @@
 
 use crate::support::*;
 use alloy_primitives::{Address, U256};
+use bytom2_evm_adapter::testing::workload::native_transfer;
 use bytom2_evm_adapter::{BlockTx, RecoveredTx};
-use bytom2_node::{Chain, Pipeline, workload::native_transfer};
+use bytom2_node::{Chain, Pipeline};
 use bytom2_utxo::{AssetId, OutPoint, StateView};
 
 /// The unspent BTM outputs of `owner` in `state`, oldest first.

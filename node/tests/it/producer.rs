@@ -1,13 +1,11 @@
 //! Block production keeps transactions that cannot run yet and evicts those that never
 //! can.
 
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_eips::eip2718::Encodable2718;
-use alloy_primitives::{Address, Bytes, TxKind, U256, address};
-use alloy_signer::SignerSync;
+use alloy_primitives::{Address, Bytes, U256, address};
 use alloy_signer_local::PrivateKeySigner;
 use bytom2_chainspec::{ChainSpec, GenesisAccount, dev_accounts};
 use bytom2_eth_rpc::EthBackend;
+use bytom2_evm_adapter::testing::tx::{TxSpec, raw as encode};
 use bytom2_node::{Chain, DevMiner, MinerConfig, Mining, Node, NodeConfig};
 use std::time::Duration;
 
@@ -28,19 +26,11 @@ fn spec() -> ChainSpec {
 }
 
 fn raw(key: &PrivateKeySigner, nonce: u64, to: Address, gas: u64, max_fee: u128) -> Bytes {
-    let tx = TxEip1559 {
-        chain_id: 19_000,
-        nonce,
-        gas_limit: gas,
-        max_fee_per_gas: max_fee,
-        max_priority_fee_per_gas: 1,
-        to: TxKind::Call(to),
-        value: U256::from(1),
-        access_list: Default::default(),
-        input: Bytes::new(),
-    };
-    let sig = key.sign_hash_sync(&tx.signature_hash()).unwrap();
-    TxEnvelope::from(tx.into_signed(sig)).encoded_2718().into()
+    let tx = TxSpec::call(nonce, to, U256::from(1))
+        .with_gas(gas)
+        .with_fees(max_fee, 1)
+        .sign(key, 19_000);
+    encode(&tx)
 }
 
 #[test]

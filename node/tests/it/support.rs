@@ -2,13 +2,11 @@
 
 use alloy_primitives::{Address, TxKind, U256};
 use bytom2_chainspec::ChainSpec;
+use bytom2_evm_adapter::testing::workload::{Call, Workload};
 use bytom2_evm_adapter::{
     BlockAttributes, BlockExecutor, EvmConfig, ExecutedBlock, RecoveredTx, genesis_block,
 };
-use bytom2_node::{
-    Chain,
-    workload::{Call, Workload},
-};
+use bytom2_node::Chain;
 use bytom2_utxo::{AssetId, MemoryState, StateView, StateWriter};
 use std::collections::BTreeMap;
 

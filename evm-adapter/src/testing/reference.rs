@@ -1,4 +1,5 @@
-//! Test and benchmark helpers (feature `test-utils`).
+//! The plain-revm reference: an in-memory account database with a chain spec's genesis,
+//! and a block run on raw revm (the other side of the differential tests and benches).
 
 use bytom2_chainspec::ChainSpec;
 use revm::{

@@ -1,13 +1,14 @@
-//! Deterministic signed workloads (BTM and ERC-20 transfers from many funded senders),
-//! for tests, benchmarks and the bench harness.
+//! Deterministic signed workloads (BTM and ERC-20 transfers from many funded senders,
+//! native transfers), for tests and benchmarks.
 //!
-//! The token is OpenZeppelin's ERC-20 (`contracts/src/TestToken.sol`, compiled into
-//! `contracts/artifacts/TestToken.json`), placed in the genesis with its balances already
-//! in storage (OpenZeppelin 5 layout: `_balances` at slot 0, `_totalSupply` at slot 2,
-//! `_name` and `_symbol` at slots 3 and 4), so no setup transactions are needed.
+//! The token is the test token of [`super::contracts`], placed in the genesis at
+//! [`TOKEN`] with its balances already in storage, so no setup transactions are needed.
 
+use super::contracts::{
+    TOKEN, TOKEN_BALANCE, balance_slot, short_string, token_runtime, transfer_calldata,
+};
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, keccak256};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, keccak256};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use bytom2_chainspec::{ChainSpec, GenesisAccount};
@@ -16,48 +17,6 @@ use bytom2_utxo::{
     native::{NativeTx, RecoveredNative},
 };
 use std::fmt;
-
-/// Address of the genesis ERC-20 in workload chains.
-pub const TOKEN: Address = address!("0x00000000000000000000000000000000000e2c20");
-
-/// Token units each sender starts with.
-pub const TOKEN_BALANCE: u64 = 1_000_000_000;
-
-/// Runtime bytecode of the test token.
-pub fn token_runtime() -> Bytes {
-    let artifact: serde_json::Value =
-        serde_json::from_str(include_str!("../../contracts/artifacts/TestToken.json"))
-            .expect("artifact is JSON");
-    let hex = artifact["deployedBytecode"]
-        .as_str()
-        .expect("artifact has deployedBytecode");
-    alloy_primitives::hex::decode(hex)
-        .expect("artifact bytecode is hex")
-        .into()
-}
-
-/// Storage slot of `_balances[owner]` in the token.
-pub fn balance_slot(owner: Address) -> B256 {
-    let mut buf = [0u8; 64];
-    buf[12..32].copy_from_slice(owner.as_slice());
-    keccak256(buf)
-}
-
-fn short_string(s: &str) -> B256 {
-    let mut word = [0u8; 32];
-    word[..s.len()].copy_from_slice(s.as_bytes());
-    word[31] = (s.len() * 2) as u8;
-    B256::from(word)
-}
-
-/// `transfer(to, amount)` calldata.
-pub fn transfer_calldata(to: Address, amount: U256) -> Bytes {
-    let mut data = Vec::with_capacity(68);
-    data.extend_from_slice(&[0xa9, 0x05, 0x9c, 0xbb]);
-    data.extend_from_slice(B256::left_padding_from(to.as_slice()).as_slice());
-    data.extend_from_slice(&amount.to_be_bytes::<32>());
-    data.into()
-}
 
 /// What to send, besides sender and nonce.
 #[derive(Debug, Clone)]

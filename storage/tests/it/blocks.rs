@@ -367,3 +367,39 @@ fn large_block_commit_time() {
         t.elapsed()
     );
 }
+
+#[test]
+fn certificates_are_kept_beside_their_blocks_and_unwound_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path()).unwrap();
+    commit_with(&db, |_| {});
+    let (changes, commitment) = build(&db, |_| {});
+    let header = next_header(&db, &commitment);
+    let certificate = b"votes of the committee".to_vec();
+    db.commit_block(&BlockToCommit {
+        header: &header,
+        hash: header.hash_slow(),
+        transactions: &[],
+        tx_hashes: &[],
+        senders: &[],
+        receipts: &[],
+        changes: &changes,
+        commitment: &commitment,
+        settlement: None,
+        certificate: Some(&certificate),
+    })
+    .unwrap();
+    assert_eq!(db.finalization(0).unwrap(), None, "genesis has none");
+    assert_eq!(
+        db.finalization(1).unwrap().as_deref(),
+        Some(&certificate[..])
+    );
+    drop(db);
+    let db = Database::open(dir.path()).unwrap();
+    assert_eq!(
+        db.finalization(1).unwrap().as_deref(),
+        Some(&certificate[..])
+    );
+    db.unwind_to(0).unwrap();
+    assert_eq!(db.finalization(1).unwrap(), None);
+}

@@ -2,6 +2,13 @@
 //! the UTXO ledger.
 //!
 //! This crate owns
+//! - [`EvmConfig`], built once from the chain spec: the only place that makes revm's
+//!   configuration, block environment, EVM and precompile set ([`Bytom2Precompiles`]:
+//!   Ethereum's plus the [`SystemPrecompile`] registry), and the chain's system hooks
+//!   ([`SystemHooks`]: pre-block and post-block steps whose value moves are settled like
+//!   any other);
+//! - [`verify_block`]: strict verification of a block made elsewhere, rejecting it with a
+//!   typed [`InvalidBlock`];
 //! - [`BlockState`], revm's `Database` over a [`bytom2_utxo::StateView`]: the EVM sees an
 //!   account's BTM balance as its outputs plus the block's pending delta;
 //! - [`BlockExecutor`], which runs legacy (EIP-155 or not), EIP-2930, EIP-1559 and
@@ -24,7 +31,8 @@
 //! ALPHA.
 //!
 //! # Feature Flags
-//! - `test-utils`: [`testing`] helpers (the plain-revm reference database).
+//! - `test-utils`: [`testing`], the workspace's test helpers (dev keys, transaction
+//!   builder and signer, contract fixtures, workloads, the plain-revm reference).
 //!
 //! # Example
 //! ```

@@ -391,13 +391,13 @@ fn certificates_are_kept_beside_their_blocks_and_unwound_with_them() {
     .unwrap();
     assert_eq!(db.finalization(0).unwrap(), None, "genesis has none");
     assert_eq!(
-        db.finalization(1).unwrap().as_deref(),
+        db.finalization(1).unwrap().as_ref().map(|c| &c[..]),
         Some(&certificate[..])
     );
     drop(db);
     let db = Database::open(dir.path()).unwrap();
     assert_eq!(
-        db.finalization(1).unwrap().as_deref(),
+        db.finalization(1).unwrap().as_ref().map(|c| &c[..]),
         Some(&certificate[..])
     );
     db.unwind_to(0).unwrap();

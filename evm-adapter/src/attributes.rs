@@ -4,7 +4,7 @@
 use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header, constants::EMPTY_WITHDRAWALS};
 use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use bytom2_chainspec::ChainSpec;
+use bytom2_chainspec::{ChainSpec, FeeParams};
 
 /// Most bytes of a header's `extraData` (geth's `MaximumExtraDataSize`).
 pub const MAX_EXTRA_DATA_SIZE: usize = 32;
@@ -32,7 +32,7 @@ pub struct BlockAttributes {
 
 impl BlockAttributes {
     /// Attributes of the child of `parent` (whose hash is `parent_hash`): base fee by
-    /// EIP-1559 from the chain spec, same gas limit, randomness
+    /// EIP-1559 from the chain spec ([`base_fee_of_child`]), same gas limit, randomness
     /// [`prev_randao_of_child`], timestamp no earlier than the parent's.
     pub fn child_of(
         spec: &ChainSpec,
@@ -47,11 +47,7 @@ impl BlockAttributes {
             timestamp: timestamp.max(parent.timestamp),
             beneficiary,
             gas_limit: parent.gas_limit,
-            base_fee: spec.next_base_fee(
-                parent.gas_used,
-                parent.gas_limit,
-                parent.base_fee_per_gas.unwrap_or_default(),
-            ),
+            base_fee: base_fee_of_child(&spec.params.fees, parent),
             prev_randao: prev_randao_of_child(parent),
             extra_data: Bytes::new(),
         }
@@ -70,6 +66,15 @@ impl BlockAttributes {
             extra_data: header.extra_data.clone(),
         }
     }
+}
+
+/// The EIP-1559 base fee of `parent`'s child under `fees`.
+pub fn base_fee_of_child(fees: &FeeParams, parent: &Header) -> u64 {
+    fees.next_base_fee(
+        parent.gas_used,
+        parent.gas_limit,
+        parent.base_fee_per_gas.unwrap_or_default(),
+    )
 }
 
 /// The randomness of `parent`'s child: `keccak256(parent.mix_hash || number)`.

@@ -75,7 +75,9 @@ pub mod testing;
 mod tx_env;
 mod verify;
 
-pub use attributes::{BlockAttributes, MAX_EXTRA_DATA_SIZE, prev_randao_of_child};
+pub use attributes::{
+    BlockAttributes, MAX_EXTRA_DATA_SIZE, base_fee_of_child, prev_randao_of_child,
+};
 pub use block_tx::{BlockTx, DecodeTxError};
 pub use code_cache::CodeCache;
 pub use db::{BlockHashes, BlockState, DbError};

@@ -12,7 +12,7 @@
 use crate::{
     Block, BlockAttributes, BlockExecutor, BlockHashes, BlockTx, DecodeTxError, EvmConfig,
     ExecError, ExecuteTxError, ExecutedBlock, MAX_EXTRA_DATA_SIZE, attributes::prague_header,
-    prev_randao_of_child,
+    base_fee_of_child, prev_randao_of_child,
 };
 use alloy_consensus::Header;
 use alloy_primitives::{B256, Bloom, keccak256};
@@ -255,11 +255,7 @@ pub fn check_header(
             gas_limit: header.gas_limit,
         });
     }
-    let base_fee = config.fees().next_base_fee(
-        parent.gas_used,
-        parent.gas_limit,
-        parent.base_fee_per_gas.unwrap_or_default(),
-    );
+    let base_fee = base_fee_of_child(config.fees(), parent);
     if header.base_fee_per_gas != Some(base_fee) {
         return Err(InvalidBlock::BaseFee {
             expected: base_fee,

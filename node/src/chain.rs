@@ -5,7 +5,8 @@ use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, keccak256};
 use bytom2_chainspec::ChainSpec;
 use bytom2_evm_adapter::{
-    BlockAttributes, BlockExecutor, BlockHashes, BlockTx, EvmConfig, ExecutedBlock, genesis_block,
+    BlockAttributes, BlockExecutor, BlockHashes, BlockTx, EvmConfig, ExecutedBlock,
+    base_fee_of_child, genesis_block,
 };
 use bytom2_storage::{BlockToCommit, Database, LatestState};
 use bytom2_utxo::native::NativeLimits;
@@ -168,6 +169,11 @@ impl Chain {
     pub fn next_attributes(&self, timestamp: u64, beneficiary: Address) -> BlockAttributes {
         let head = self.head.read();
         BlockAttributes::child_of(&self.spec, &head.header, head.hash, timestamp, beneficiary)
+    }
+
+    /// The base fee of the head's child.
+    pub fn next_base_fee(&self) -> u64 {
+        base_fee_of_child(self.evm.fees(), &self.head.read().header)
     }
 
     /// The rules of native transactions on this chain.

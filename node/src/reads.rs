@@ -143,17 +143,9 @@ impl EthBackend for Node {
     }
 
     fn next_base_fee(&self) -> u64 {
-        let producer = self.producer();
-        producer
-            .as_ref()
+        self.producer()
             .and_then(|p| p.next_base_fee())
-            .unwrap_or_else(|| {
-                // The base fee follows from the parent alone, whatever the timestamp.
-                let head = self.chain.head();
-                self.chain
-                    .next_attributes(head.header.timestamp, Address::ZERO)
-                    .base_fee
-            })
+            .unwrap_or_else(|| self.chain.next_base_fee())
     }
 
     fn next_gas_limit(&self) -> u64 {

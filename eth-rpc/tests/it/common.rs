@@ -15,7 +15,8 @@ use bytom2_eth_rpc::{
 };
 use bytom2_evm_adapter::testing::tx::{Flavour, TxSpec};
 use bytom2_evm_adapter::{
-    BlockAttributes, BlockExecutor, BlockTx, EvmConfig, RecoveredTx, genesis_block,
+    BlockAttributes, BlockExecutor, BlockTx, EvmConfig, RecoveredTx, base_fee_of_child,
+    genesis_block,
 };
 use bytom2_utxo::{
     AssetId, MemoryState, OutPoint, Output, StateView, StateWriter,
@@ -391,12 +392,7 @@ impl EthBackend for MemBackend {
 
     fn next_base_fee(&self) -> u64 {
         let chain = self.chain.lock();
-        let h = &chain.head().header;
-        chain.spec.next_base_fee(
-            h.gas_used,
-            h.gas_limit,
-            h.base_fee_per_gas.unwrap_or_default(),
-        )
+        base_fee_of_child(self.evm.fees(), &chain.head().header)
     }
 
     fn next_gas_limit(&self) -> u64 {

@@ -2,7 +2,7 @@
 //! their signers recovered outside any lock, then the pool's rules (module `pool`) are
 //! applied against the head and the transaction is kept, or refused with geth's error.
 
-use crate::{Node, PoolError, pool::AdmissionContext};
+use crate::{Node, PoolError, builder::state_nonce, pool::AdmissionContext};
 use alloy_primitives::{B256, Bytes};
 use bytom2_eth_rpc::EthBackend;
 use bytom2_evm_adapter::{BlockTx, RecoveredTx};
@@ -67,7 +67,7 @@ impl Node {
             chain_id: self.chain().spec().chain_id,
             base_fee,
             gas_limit,
-            state_nonce: Self::state_nonce(&state, tx.sender),
+            state_nonce: state_nonce(&state, tx.sender),
             balance: state
                 .balance(tx.sender, AssetId::BTM)
                 .map_err(state_error)?,

@@ -73,13 +73,7 @@ impl<V: StateView, H: BlockHashes> BlockBuilder<V, H> {
 
     /// The nonce `sender`'s next transaction needs in this block.
     pub(crate) fn nonce(&self, sender: Address) -> u64 {
-        self.exec
-            .state()
-            .cache()
-            .account(sender)
-            .ok()
-            .flatten()
-            .map_or(0, |a| a.nonce)
+        state_nonce(self.exec.state().cache(), sender)
     }
 
     /// Settles the block; returns it and the transactions left out.
@@ -104,6 +98,12 @@ impl Rejected {
             ExecuteTxError::Exec(_) => false,
         }
     }
+}
+
+/// `address`'s nonce in `state` (0 for an unknown account or a state that cannot be
+/// read: the pool and the builder then treat it as a new sender).
+pub(crate) fn state_nonce(state: &dyn StateView, address: Address) -> u64 {
+    state.account(address).ok().flatten().map_or(0, |a| a.nonce)
 }
 
 /// A transaction the block builder left out, and why.

@@ -5,6 +5,7 @@
 
 use crate::{
     DbBlockHashes, Node, NodeError, Proposal,
+    builder::state_nonce,
     dev_state::DevState,
     lifecycle::OpenProposal,
     producer::BlockProducer,
@@ -255,7 +256,7 @@ impl DevMiner {
             .node
             .pool
             .lock()
-            .best(1, |a| Node::state_nonce(&state, a))
+            .best(1, |a| state_nonce(&state, a))
             .is_empty()
     }
 

@@ -61,16 +61,6 @@ pub enum NodeError {
     /// A block to build on is neither the head nor an unfinalized block held here.
     #[error("unknown parent block {0}")]
     UnknownParent(B256),
-    /// A block to finalize is not the head's child.
-    #[error("block {number} ({hash}) is not the child of the head {head}")]
-    NotHeadChild {
-        /// Its number.
-        number: u64,
-        /// Its hash.
-        hash: B256,
-        /// The head's hash.
-        head: B256,
-    },
     /// As many unfinalized blocks are held as allowed.
     #[error("{0} unfinalized blocks are held already")]
     TooManyProposals(usize),

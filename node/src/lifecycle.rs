@@ -196,7 +196,7 @@ impl Node {
         )?)
     }
 
-    /// Commits `block` (the head's child) with the certificate that finalized it (none
+    /// Commits `block` (the head's child; storage refuses any other) with the certificate that finalized it (none
     /// on a development chain) in one write, then: the readers' cache gets the block
     /// before anyone hears of it, the pool drops what the block included or made invalid
     /// (spent inputs, used nonces) and what its builder found permanently invalid
@@ -219,14 +219,7 @@ impl Node {
         certificate: Option<&[u8]>,
         rejected: &[Rejected],
     ) -> Result<u64, NodeError> {
-        let head = self.chain().head();
-        if block.header.parent_hash != head.hash || block.header.number != head.header.number + 1 {
-            return Err(NodeError::NotHeadChild {
-                number: block.header.number,
-                hash: block.hash,
-                head: head.hash,
-            });
-        }
+        // Storage refuses a block that is not the head's child before writing anything.
         let started = std::time::Instant::now();
         self.chain()
             .commit_with(&block, &block.changes, certificate)?;

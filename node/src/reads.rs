@@ -2,7 +2,7 @@
 //! cached, archive state, the pool's contents, assets and settlements, the next block as
 //! the producer plans it.
 
-use crate::Node;
+use crate::{Node, builder::state_nonce};
 use alloy_primitives::{Address, B256, Bytes};
 use bytom2_eth_rpc::{
     BlockData, BoxedState, DevBackend, EthBackend, NativeFeeSchedule, PoolContent, PoolError,
@@ -165,7 +165,7 @@ impl EthBackend for Node {
 
     fn pending_nonce(&self, address: Address) -> Result<u64, String> {
         let state = self.chain.latest().map_err(|e| e.to_string())?;
-        let nonce = Self::state_nonce(&state, address);
+        let nonce = state_nonce(&state, address);
         Ok(self.pool.lock().pending_nonce(address, nonce))
     }
 
@@ -177,7 +177,7 @@ impl EthBackend for Node {
         let Ok(state) = self.chain.latest() else {
             return PoolContent::default();
         };
-        let (pending, queued) = self.pool.lock().content(|a| Self::state_nonce(&state, a));
+        let (pending, queued) = self.pool.lock().content(|a| state_nonce(&state, a));
         PoolContent { pending, queued }
     }
 

@@ -5,13 +5,14 @@
 //! module `reads`, transaction admission in `admission`.
 
 use crate::{
-    Chain, Mempool, NodeError, PoolConfig, builder::Rejected, producer::BlockProducer,
+    Chain, Mempool, NodeError, PoolConfig,
+    builder::{Rejected, state_nonce},
+    producer::BlockProducer,
     proposals::Proposals,
 };
-use alloy_primitives::{Address, B256};
+use alloy_primitives::B256;
 use bytom2_eth_rpc::{BlockData, SharedCache};
 use bytom2_evm_adapter::ExecutedBlock;
-use bytom2_utxo::StateView;
 use parking_lot::{Condvar, Mutex, RwLock};
 use std::sync::{
     Arc, Weak,
@@ -134,10 +135,6 @@ impl Node {
         self.cache.clear();
     }
 
-    pub(crate) fn state_nonce(state: &dyn StateView, address: Address) -> u64 {
-        state.account(address).ok().flatten().map_or(0, |a| a.nonce)
-    }
-
     /// Wakes a producer waiting in [`Node::wait_for_work`].
     pub(crate) fn signal(&self) {
         let (lock, cvar) = &self.wake;
@@ -187,7 +184,7 @@ impl Node {
             .map(|c| c.key);
         self.pool
             .lock()
-            .prune(|a| Self::state_nonce(&state, a), spent, &invalid);
+            .prune(|a| state_nonce(&state, a), spent, &invalid);
         let number = block.header.number;
         let _ = self.blocks.send(number);
         Ok(number)

@@ -20,6 +20,7 @@ use bytom2_evm_adapter::{
     InvalidBlock, SystemHooks, SystemState, TxError,
 };
 use bytom2_node::{Chain, Node, NodeConfig, NodeError};
+use bytom2_storage::StorageError;
 use bytom2_utxo::{AssetId, OutPoint, StateView, native::assets::ASSET_ISSUER};
 use proptest::prelude::*;
 use std::sync::Arc;
@@ -716,6 +717,6 @@ fn blocks_build_on_unfinalized_parents_and_losers_are_forgotten() {
     // A block that is not the head's child is refused.
     assert!(matches!(
         b.finalize(p2b, None, &[]),
-        Err(NodeError::NotHeadChild { .. })
+        Err(NodeError::Storage(StorageError::NotNextBlock { .. }))
     ));
 }

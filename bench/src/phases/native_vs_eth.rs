@@ -129,14 +129,7 @@ async fn native_throughput(
     let per_block = native::wait_included(client, &hashes, from, Duration::from_secs(600)).await?;
     eprintln!("[bytom2] native transfers per block: {per_block:?}");
     Ok((
-        Throughput {
-            txs: raws.len(),
-            submit_s,
-            mined_s: t0.elapsed().as_secs_f64(),
-            errors,
-            sign_rate,
-            mined_runs: Vec::new(),
-        },
+        Throughput::measured(raws.len(), submit_s, t0, errors, sign_rate),
         mean_gas,
         mean_bytes,
         setup_s,

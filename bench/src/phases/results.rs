@@ -15,6 +15,25 @@ pub(crate) struct Throughput {
 }
 
 impl Throughput {
+    /// One run of `txs` transactions submitted in `submit_s` seconds (with `errors`)
+    /// and all mined by now, timed from `started`.
+    pub(crate) fn measured(
+        txs: usize,
+        submit_s: f64,
+        started: std::time::Instant,
+        errors: usize,
+        sign_rate: f64,
+    ) -> Self {
+        Self {
+            txs,
+            submit_s,
+            mined_s: started.elapsed().as_secs_f64(),
+            errors,
+            sign_rate,
+            mined_runs: Vec::new(),
+        }
+    }
+
     pub(crate) fn submitted_tps(&self) -> f64 {
         self.txs as f64 / self.submit_s
     }

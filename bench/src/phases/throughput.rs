@@ -61,14 +61,13 @@ pub(super) async fn throughput_once(
     let t0 = Instant::now();
     let (submit_s, errors) = wire::post_all(url, &bodies, connections)?;
     load::wait_mined(client, &addrs, &targets, Duration::from_secs(600)).await?;
-    Ok(Throughput {
-        txs: raws.len(),
+    Ok(Throughput::measured(
+        raws.len(),
         submit_s,
-        mined_s: t0.elapsed().as_secs_f64(),
+        t0,
         errors,
         sign_rate,
-        mined_runs: Vec::new(),
-    })
+    ))
 }
 
 /// Steady-state throughput on a fresh node with 1-second blocks: `ctx.steady_txs`

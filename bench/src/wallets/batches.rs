@@ -72,14 +72,13 @@ pub(super) async fn batches(
             load::wait_mined(client, &addrs, &targets, Duration::from_secs(600)).await?;
         }
     }
-    Ok(Throughput {
-        txs: raws.len(),
+    Ok(Throughput::measured(
+        raws.len(),
         submit_s,
-        mined_s: t0.elapsed().as_secs_f64(),
+        t0,
         errors,
         sign_rate,
-        mined_runs: Vec::new(),
-    })
+    ))
 }
 
 /// Waits as wallets do: whenever the head moves (checked every 20 ms), every sender

@@ -349,6 +349,12 @@ fn proposed(net: &Net) -> (ExecutedBlock, Block) {
 /// A change to a block.
 type Tamper<'a> = &'a dyn Fn(&mut Block);
 
+/// The node's head and its state root.
+fn head_and_root(node: &Node) -> (B256, B256) {
+    let state = node.chain().latest().unwrap();
+    (node.chain().head().hash, state.commitment().unwrap().root())
+}
+
 fn rejection(node: &Node, block: &Block) -> InvalidBlock {
     match node.verify(block) {
         Err(NodeError::InvalidBlock(e)) => e,
@@ -367,16 +373,7 @@ fn tampered_blocks_are_rejected_with_the_field_that_differs() {
     let net = Net::new(2, false);
     let verifier = net.node(1);
     let (executed, block) = proposed(&net);
-    let before = (
-        verifier.chain().head().hash,
-        verifier
-            .chain()
-            .latest()
-            .unwrap()
-            .commitment()
-            .unwrap()
-            .root(),
-    );
+    let before = head_and_root(verifier);
     // The untouched block verifies.
     assert_same(&executed, &verifier.verify(&block).unwrap());
 
@@ -583,16 +580,7 @@ fn tampered_blocks_are_rejected_with_the_field_that_differs() {
     ));
 
     // None of it changed the verifier.
-    let after = (
-        verifier.chain().head().hash,
-        verifier
-            .chain()
-            .latest()
-            .unwrap()
-            .commitment()
-            .unwrap()
-            .root(),
-    );
+    let after = head_and_root(verifier);
     assert_eq!(before, after);
     assert!(verifier.proposals().is_empty());
     assert_eq!(verifier.pool_content().pending.len(), 0);

@@ -2,14 +2,28 @@
 //! continue the sender's state nonce, queued otherwise), native ones by hash, with the
 //! indexes and byte count the limits need.
 
-use super::{
-    PoolConfig,
-    native::{Pooled, PooledNative},
-};
+use super::{PoolConfig, native::PooledNative};
+use alloy_consensus::Transaction;
 use alloy_primitives::{Address, B256, U256, map::HashMap};
 use bytom2_evm_adapter::{BlockTx, RecoveredTx};
 use bytom2_utxo::OutPoint;
 use std::collections::BTreeMap;
+
+/// A pooled Ethereum transaction.
+#[derive(Debug, Clone)]
+pub(super) struct Pooled {
+    pub(super) tx: RecoveredTx,
+    pub(super) size: usize,
+    pub(super) arrival: u64,
+}
+
+/// The most a transaction can take from its sender: `gas × maxFee + value`.
+pub(super) fn max_cost(tx: &RecoveredTx) -> U256 {
+    let t = &tx.tx;
+    U256::from(t.gas_limit())
+        .saturating_mul(U256::from(t.max_fee_per_gas()))
+        .saturating_add(t.value())
+}
 
 /// Transactions waiting for inclusion.
 #[derive(Debug, Default)]

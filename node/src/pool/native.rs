@@ -2,27 +2,10 @@
 //! holds two transactions spending one output, and never a native transaction that
 //! spends BTM its owner's pending Ethereum transactions need.
 
-use super::{Mempool, PoolError};
-use alloy_consensus::Transaction;
+use super::{Mempool, PoolError, mempool::max_cost};
 use alloy_primitives::{Address, B256, U256};
-use bytom2_evm_adapter::RecoveredTx;
 use bytom2_utxo::{AssetId, Coin, OutPoint, native::RecoveredNative};
 use std::collections::BTreeMap;
-
-#[derive(Debug, Clone)]
-pub(super) struct Pooled {
-    pub(super) tx: RecoveredTx,
-    pub(super) size: usize,
-    pub(super) arrival: u64,
-}
-
-/// The most a transaction can take from its sender: `gas × maxFee + value`.
-pub(super) fn max_cost(tx: &RecoveredTx) -> U256 {
-    let t = &tx.tx;
-    U256::from(t.gas_limit())
-        .saturating_mul(U256::from(t.max_fee_per_gas()))
-        .saturating_add(t.value())
-}
 
 #[derive(Debug, Clone)]
 pub(super) struct PooledNative {

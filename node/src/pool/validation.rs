@@ -4,7 +4,7 @@
 
 use super::{
     Mempool, PoolError,
-    native::{Pooled, max_cost},
+    mempool::{Pooled, max_cost},
 };
 use alloy_consensus::Transaction;
 use alloy_primitives::{B256, U256};

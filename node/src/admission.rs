@@ -45,7 +45,7 @@ impl Node {
             base_fee,
             config.native_limits(),
         )?;
-        self.pool().lock().add_native(tx, v.spent, |owner| {
+        self.pool.lock().add_native(tx, v.spent, |owner| {
             state.balance(owner, AssetId::BTM).unwrap_or_default()
         })?;
         tracing::debug!(target: "node::pool", %hash, "accepted native transaction");
@@ -61,7 +61,7 @@ impl Node {
         let gas_limit = EthBackend::next_gas_limit(self);
         // Read the state under the pool lock: a block committed in between prunes the
         // pool under the same lock, so a stale nonce cannot slip in.
-        let mut pool = self.pool().lock();
+        let mut pool = self.pool.lock();
         let state = self.chain().latest().map_err(state_error)?;
         let ctx = AdmissionContext {
             chain_id: self.chain().spec().chain_id,

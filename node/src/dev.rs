@@ -48,7 +48,7 @@ impl DevMiner {
         &self,
         f: impl FnOnce(&mut StateCache<&bytom2_storage::LatestState>, u64) -> Result<(), DevError>,
     ) -> Result<(), DevError> {
-        let _producing = self.node().producing().lock();
+        let _producing = self.node().producing.lock();
         let head = self.node().chain().head().header.number;
         let latest = self.node().chain().latest().map_err(internal)?;
         let mut cache = StateCache::new(&latest);
@@ -74,7 +74,7 @@ impl DevMiner {
     fn chain_rewound(&self) -> Result<(), DevError> {
         self.node().chain().reload_head().map_err(internal)?;
         self.node().clear_block_cache();
-        *self.node().pool().lock() = Mempool::new(self.node().config().pool.clone());
+        *self.node().pool.lock() = Mempool::new(self.node().config().pool.clone());
         Ok(())
     }
 
@@ -84,7 +84,7 @@ impl DevMiner {
         interval: Option<u64>,
         timestamp: Option<u64>,
     ) -> Result<(), NodeError> {
-        let _producing = self.node().producing().lock();
+        let _producing = self.node().producing.lock();
         let mut next = timestamp;
         for mined in 0..blocks {
             // A shutdown stops a long run between two blocks.
@@ -111,7 +111,7 @@ impl DevMiner {
 
 impl DevBackend for DevMiner {
     fn snapshot(&self) -> Result<U256, DevError> {
-        let _producing = self.node().producing().lock();
+        let _producing = self.node().producing.lock();
         let head = self.node().chain().head().header.number;
         let p = self.production().lock().clone();
         let mut s = self.dev_state().snapshots.lock();
@@ -130,7 +130,7 @@ impl DevBackend for DevMiner {
     }
 
     fn revert(&self, id: U256) -> Result<bool, DevError> {
-        let _producing = self.node().producing().lock();
+        let _producing = self.node().producing.lock();
         let mut s = self.dev_state().snapshots.lock();
         let Some(index) = s.taken.iter().position(|t| U256::from(t.id) == id) else {
             return Ok(false);
@@ -356,11 +356,11 @@ impl DevBackend for DevMiner {
     }
 
     fn drop_transaction(&self, hash: B256) -> Option<B256> {
-        self.node().pool().lock().remove(&hash).map(|_| hash)
+        self.node().pool.lock().remove(&hash).map(|_| hash)
     }
 
     fn reset(&self) -> Result<(), DevError> {
-        let _producing = self.node().producing().lock();
+        let _producing = self.node().producing.lock();
         self.node()
             .chain()
             .db()

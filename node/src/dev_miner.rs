@@ -271,7 +271,7 @@ impl DevMiner {
     /// recipient, gas limit, an override) or a transaction gone from the pool makes it
     /// stale, and the tick's block is then built from scratch.
     pub fn run(&self) -> Result<(), NodeError> {
-        let (lock, cvar) = self.node.wake();
+        let (lock, cvar) = &self.node.wake;
         // The next interval tick; reset when the mode changes.
         let mut next_tick: Option<(Duration, std::time::Instant)> = None;
         let mut open: Option<OpenBlock<'_>> = None;

@@ -134,7 +134,7 @@ impl Node {
     /// sender's later nonces are held back. Nothing is committed or kept; hand the block
     /// to [`Proposals::insert`] to build on it, and to [`Node::finalize`] once decided.
     pub fn propose(&self, attrs: BlockAttributes) -> Result<Proposal, NodeError> {
-        let _producing = self.producing().lock();
+        let _producing = self.producing.lock();
         self.propose_locked(attrs)
     }
 
@@ -144,7 +144,7 @@ impl Node {
         let parent = self.parent_state(attrs.parent_hash)?;
         let builder = self.chain().builder(parent.state, parent.hashes, attrs)?;
         let mut open = OpenProposal::new(builder, generation);
-        let txs = open.select(self.pool(), self.config().max_block_txs);
+        let txs = open.select(&self.pool, self.config().max_block_txs);
         open.add(txs)?;
         open.finish()
     }
@@ -176,14 +176,14 @@ impl Node {
     /// node holds only transactions whose signers were recovered; a development node's
     /// may hold impersonated ones.
     pub fn verify(&self, block: &Block) -> Result<ExecutedBlock, NodeError> {
-        let _producing = self.producing().lock();
+        let _producing = self.producing.lock();
         let parent = match self.parent_state(block.header.parent_hash) {
             Err(NodeError::UnknownParent(parent_hash)) => {
                 return Err(InvalidBlock::UnknownParent { parent_hash }.into());
             }
             other => other?,
         };
-        let pool = self.pool();
+        let pool = &self.pool;
         let known = |hash: &B256| pool.lock().get(hash);
         Ok(verify_block(
             self.chain().evm_config(),
@@ -208,7 +208,7 @@ impl Node {
         certificate: Option<&[u8]>,
         rejected: &[Rejected],
     ) -> Result<u64, NodeError> {
-        let _producing = self.producing().lock();
+        let _producing = self.producing.lock();
         self.finalize_locked(block, certificate, rejected)
     }
 

@@ -106,14 +106,6 @@ impl Node {
         &self.config
     }
 
-    pub(crate) fn pool(&self) -> &Mutex<Mempool> {
-        &self.pool
-    }
-
-    pub(crate) fn producing(&self) -> &Mutex<()> {
-        &self.producing
-    }
-
     /// Makes `producer` the one that makes this node's blocks (held weakly: the node
     /// does not keep it alive).
     pub(crate) fn attach_producer(&self, producer: Weak<dyn BlockProducer>) {
@@ -135,16 +127,11 @@ impl Node {
         self.cache.clear();
     }
 
-    /// Wakes a producer waiting in [`Node::wait_for_work`].
+    /// Wakes a producer waiting on [`Node::wake`].
     pub(crate) fn signal(&self) {
         let (lock, cvar) = &self.wake;
         *lock.lock() = true;
         cvar.notify_one();
-    }
-
-    /// The producer's wake-up signal and condition (set by [`Node::signal`]).
-    pub(crate) fn wake(&self) -> &(Mutex<bool>, Condvar) {
-        &self.wake
     }
 
     /// Whether [`Node::shutdown`] was called.

@@ -89,6 +89,7 @@ pub use executor::{BlockExecutor, InspectedContext};
 pub use genesis::{GenesisBlock, genesis_block, genesis_id};
 pub use issuer::{CREATE_GAS, CREATE_GAS_PER_BYTE, ISSUE_GAS, NATIVE_ASSET_CODE, READ_GAS};
 pub use precompiles::{Bytom2Precompiles, SystemPrecompile};
+pub use roots::transactions_root;
 pub use settlement::settlement_id;
 pub use system::{NoHooks, SystemHooks, SystemState};
 pub use tx_env::RecoveredTx;

@@ -54,6 +54,16 @@ impl OrderedTrie {
     }
 }
 
+/// The transactions root of a block whose transactions have these EIP-2718 encodings
+/// (the leaves are the encodings themselves, keyed by `rlp(index)`, as Ethereum's).
+pub fn transactions_root(transactions: &[impl AsRef<[u8]>]) -> B256 {
+    let mut trie = OrderedTrie::default();
+    for tx in transactions {
+        trie.push(tx.as_ref());
+    }
+    trie.root()
+}
+
 /// What the worker returns: roots, bloom, and the transactions handed to it (moved, not
 /// cloned) joined with their EIP-2718 encodings and receipts.
 #[derive(Debug)]

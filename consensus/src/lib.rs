@@ -1,0 +1,27 @@
+//! bytom2 consensus: validators elected by stake order and finalize blocks with
+//! Commonware's simplex BFT (a block is final once more than 2/3 of the committee voted
+//! for it, and is never reverted); full nodes follow the finalized chain.
+//!
+//! This crate owns the protocol side and nothing else: the block as consensus sees it
+//! ([`block`]), the committees and the vote scheme ([`committee`]), the application the
+//! engine drives ([`app`]: propose and verify through the node's [`chain::Chain`] port),
+//! the ordered application of finalized blocks ([`applier`]), the certificate stored
+//! beside each block ([`finality`]) and the wiring of simplex, marshal and the p2p
+//! channels ([`engine`]). It is generic over Commonware's runtime traits, so the same code
+//! runs on the deterministic runtime in tests and on the tokio runtime in the node.
+
+pub mod app;
+pub mod applier;
+pub mod block;
+pub mod chain;
+pub mod committee;
+pub mod engine;
+pub mod finality;
+
+pub use block::{BlockLimits, ConsensusBlock};
+pub use chain::{Chain, ChainError, Head};
+pub use committee::{
+    Committee, CommitteeError, CommitteeProvider, CommitteeSource, FixedCommittee, Member,
+    PrivateKey, PublicKey, Scheme,
+};
+pub use finality::{Finality, Finalization};

@@ -1,29 +1,27 @@
-//! Wires one node's consensus: the simplex engine (votes and certificates among the
-//! committee), marshal (block dissemination, ordered delivery of finalized blocks,
+//! Wires one node's consensus: the simplex engines (one per epoch, see
+//! [`crate::orchestrator`]), marshal (block dissemination, ordered delivery of finalized blocks,
 //! backfill of missing ones), the application ([`crate::app::App`] through marshal's
 //! `Inline` wrapper) and the [`Applier`]. Generic over Commonware's runtime and p2p
 //! traits: the node runs it on the tokio runtime with authenticated p2p, the tests on the
 //! deterministic runtime with simulated p2p.
 
 use crate::{
-    app::App,
     applier::{Applied, Applier},
     block::{BlockLimits, ConsensusBlock, digest_of},
     chain::Chain,
     committee::{CommitteeProvider, PublicKey, Scheme},
+    orchestrator::{Muxes, Orchestrator},
 };
 use commonware_broadcast::buffered;
 use commonware_consensus::{
-    marshal::{self, Start, core::Actor as Marshal, resolver::p2p as backfill, standard::Inline},
-    simplex::{
-        self,
-        config::{Floor, ForwardPolicy, SkipBudget, SkipPolicy},
-        elector::RoundRobin,
-    },
-    types::{Epoch, Epocher, FixedEpocher, Height, ViewDelta},
+    marshal::{self, Start, core::Actor as Marshal, resolver::p2p as backfill},
+    types::{Epocher, FixedEpocher, Height, ViewDelta},
 };
-use commonware_cryptography::{Digested, certificate::Provider as _, sha256::Sha256};
-use commonware_p2p::{Blocker, Provider, Receiver, Sender};
+use commonware_cryptography::Digested;
+use commonware_p2p::{
+    Blocker, Provider, Receiver, Sender,
+    utils::mux::{Builder as _, Muxer},
+};
 use commonware_parallel::Sequential;
 use commonware_runtime::{Clock, Handle, Metrics, Spawner, Storage, buffer::paged::CacheRef};
 use commonware_storage::archive::immutable;
@@ -137,9 +135,10 @@ fn archive_config<C>(prefix: &str, name: &str, cache: &CacheRef, codec: C) -> im
     }
 }
 
-/// Starts a validator's consensus: returns when every actor is running; the handle ends
+/// Starts a node's consensus (a validator's if the provider holds a committee member's
+/// key, a follower's otherwise): returns when every actor is running; the handle ends
 /// when any of them stops.
-pub async fn start_validator<E, C, B, P, S, R>(
+pub async fn start<E, C, B, P, S, R>(
     ctx: E,
     cfg: Config<C, B, P>,
     channels: Channels<S, R>,
@@ -217,7 +216,17 @@ where
     .await;
 
     // Applies finalized blocks to the node.
+    let (boundary_tx, boundary_rx) = futures::channel::mpsc::unbounded();
     let (applier, applier_mailbox) = Applier::new(cfg.chain.clone(), cfg.applied.clone());
+    let boundary_epocher = epocher.clone();
+    let applier = applier.on_applied(Box::new(move |block: &ConsensusBlock| {
+        let Some(info) = boundary_epocher.containing(Height::new(block.number())) else {
+            return;
+        };
+        if info.last().get() == block.number() {
+            let _ = boundary_tx.unbounded_send((info.epoch(), block.hash()));
+        }
+    }));
     let applier_handle = applier.start(ctx.child("applier"), marshal_mailbox.clone());
 
     let backfill_network = backfill::init(
@@ -236,57 +245,48 @@ where
     );
     let marshal_handle = marshal.start(applier_mailbox, buffer_mailbox, backfill_network);
 
-    // The engine for the epoch after the head.
-    let head = cfg.chain.head().number;
-    let epoch = epocher
-        .containing(Height::new(head + 1))
-        .map(|info| info.epoch())
-        .unwrap_or(Epoch::zero());
-    let scheme = cfg
-        .provider
-        .scheme(epoch)
-        .expect("a validator's key is in its committee");
-    let app = App::new(
-        cfg.chain.clone(),
-        cfg.provider.clone(),
-        cfg.blocker.clone(),
-        cfg.block_time,
+    // One simplex engine (or follower) per epoch, on multiplexed channels.
+    let (votes, votes_mux) = Muxer::new(ctx.child("votes_mux"), channels.votes.0, channels.votes.1);
+    let (certs, certs_mux, certs_backup) = Muxer::builder(
+        ctx.child("certificates_mux"),
+        channels.certificates.0,
+        channels.certificates.1,
+    )
+    .with_backup()
+    .build();
+    let (res, res_mux) = Muxer::new(
+        ctx.child("resolver_mux"),
+        channels.resolver.0,
+        channels.resolver.1,
     );
-    let inline = Inline::new(ctx.child("inline"), app, marshal_mailbox, epocher);
-    let engine = simplex::Engine::new(
-        ctx.child("simplex"),
-        simplex::Config {
-            scheme: (*scheme).clone(),
-            elector: RoundRobin::<Sha256>::default(),
-            blocker: cfg.blocker,
-            automaton: inline.clone(),
-            relay: inline.clone(),
-            reporter: inline,
-            track_historical_votes: true,
-            strategy: Sequential,
-            partition: format!("{prefix}-simplex-{}", epoch.get()),
-            mailbox_size: MAILBOX,
-            epoch,
-            floor: Floor::Genesis(genesis_digest),
-            replay_buffer: REPLAY_BUFFER,
-            write_buffer: WRITE_BUFFER,
-            page_cache,
-            leader_timeout: cfg.timeouts.leader,
-            certification_timeout: cfg.timeouts.certification,
-            timeout_retry: cfg.timeouts.retry,
-            view_retention: ViewDelta::new(64),
-            skip: SkipPolicy::Enabled {
-                timeout: cfg.timeouts.certification * 3,
-                budget: SkipBudget::Participants,
-            },
-            fetch_timeout: NZDuration!(Duration::from_secs(1)),
-            fetch_retry_delay: Duration::from_millis(100),
-            forward: ForwardPolicy::Disabled,
-        },
-    );
-    let simplex_handle = engine.start(channels.votes, channels.certificates, channels.resolver);
+    let mux_handles = [votes.start(), certs.start(), res.start()];
+    let orchestrator = Orchestrator {
+        chain: cfg.chain.clone(),
+        provider: cfg.provider.clone(),
+        public_key: cfg.public_key.clone(),
+        blocker: cfg.blocker.clone(),
+        epocher,
+        marshal: marshal_mailbox,
+        partition_prefix: prefix,
+        block_time: cfg.block_time,
+        timeouts: cfg.timeouts,
+        page_cache,
+    };
+    let muxes = Muxes {
+        votes: votes_mux,
+        certificates: certs_mux,
+        resolver: res_mux,
+    };
+    let orchestrator_handle = ctx
+        .child("orchestrator")
+        .spawn(move |ctx| orchestrator.run(ctx, muxes, boundary_rx, certs_backup));
 
     ctx.child("supervisor").spawn(move |_| async move {
-        let _ = futures::future::select_all([applier_handle, marshal_handle, simplex_handle]).await;
+        let mux_ended = futures::future::select_all(mux_handles);
+        futures::future::select(
+            futures::future::select_all([applier_handle, marshal_handle, orchestrator_handle]),
+            mux_ended,
+        )
+        .await;
     })
 }

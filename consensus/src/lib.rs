@@ -17,6 +17,7 @@ pub mod chain;
 pub mod committee;
 pub mod engine;
 pub mod finality;
+pub mod orchestrator;
 
 pub use block::{BlockLimits, ConsensusBlock};
 pub use chain::{Chain, ChainError, Head};

@@ -7,10 +7,11 @@
 use crate::mock_chain::MockChain;
 use alloy_primitives::Address;
 use bytom2_consensus::{
-    BlockLimits, Committee, CommitteeProvider, FixedCommittee, Member, PrivateKey, PublicKey,
+    BlockLimits, Committee, CommitteeProvider, CommitteeSource, FixedCommittee, Member, PrivateKey,
+    PublicKey,
     applier::Applied,
     block::digest_of,
-    engine::{Channels, Config, Timeouts, start_validator},
+    engine::{Channels, Config, Timeouts, start},
 };
 use commonware_consensus::types::Epoch;
 use commonware_cryptography::{Signer as _, certificate::Provider as _};
@@ -19,8 +20,9 @@ use commonware_parallel::Sequential;
 use commonware_runtime::{
     Clock, Handle, Quota, Runner as _, Spawner as _, Supervisor as _, deterministic,
 };
-use commonware_utils::{NZU32, NZU64, NZUsize, probability};
+use commonware_utils::{NZU32, NZUsize, probability};
 use std::{
+    num::NonZeroU64,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -47,7 +49,8 @@ fn lossy_link() -> Link {
 
 struct Sim {
     keys: Vec<PrivateKey>,
-    committee: Arc<Committee>,
+    source: Arc<dyn CommitteeSource>,
+    epoch_length: u64,
     chains: Vec<Arc<MockChain>>,
     handles: Vec<Option<Handle<()>>>,
     oracle: Oracle<PublicKey, deterministic::Context>,
@@ -55,15 +58,21 @@ struct Sim {
 
 impl Sim {
     async fn new(ctx: &deterministic::Context, n: usize, link: Link) -> Self {
+        let all: Vec<_> = (0..n).collect();
+        let source = Arc::new(FixedCommittee(committee_of(&all)));
+        Self::with_source(ctx, n, link, source, 1_000_000).await
+    }
+
+    /// `n` nodes whose committees come from `source`, epochs of `epoch_length` blocks.
+    async fn with_source(
+        ctx: &deterministic::Context,
+        n: usize,
+        link: Link,
+        source: Arc<dyn CommitteeSource>,
+        epoch_length: u64,
+    ) -> Self {
         let keys: Vec<PrivateKey> = (0..n as u64).map(PrivateKey::from_seed).collect();
         let publics: Vec<PublicKey> = keys.iter().map(|k| k.public_key()).collect();
-        let committee = Arc::new(
-            Committee::new(publics.iter().enumerate().map(|(i, key)| Member {
-                key: key.clone(),
-                fee_recipient: Address::with_last_byte(i as u8 + 1),
-            }))
-            .unwrap(),
-        );
         let (network, oracle) = Network::new_with_peers(
             ctx.child("network"),
             simulated::Config {
@@ -88,7 +97,8 @@ impl Sim {
         }
         Self {
             keys,
-            committee,
+            source,
+            epoch_length,
             chains: (0..n).map(|_| Arc::new(MockChain::new())).collect(),
             handles: (0..n).map(|_| None).collect(),
             oracle,
@@ -114,15 +124,11 @@ impl Sim {
         self.chains[i].restart();
         let cfg = Config {
             chain: self.chains[i].clone(),
-            provider: CommitteeProvider::new(
-                NAMESPACE,
-                Arc::new(FixedCommittee(self.committee.clone())),
-                Some(key),
-            ),
+            provider: CommitteeProvider::new(NAMESPACE, self.source.clone(), Some(key)),
             public_key: public.clone(),
             blocker: control,
             peers: self.oracle.manager(),
-            epoch_length: NZU64!(1_000_000),
+            epoch_length: NonZeroU64::new(self.epoch_length).unwrap(),
             partition_prefix: format!("v{i}"),
             block_time: BLOCK_TIME,
             limits: BlockLimits::default(),
@@ -133,7 +139,7 @@ impl Sim {
             ctx.child("validator")
                 .with_attribute("index", i)
                 .spawn(move |ctx| async move {
-                    let h = start_validator(ctx, cfg, channels).await;
+                    let h = start(ctx, cfg, channels).await;
                     let _ = h.await;
                 });
         self.handles[i] = Some(handle);
@@ -189,12 +195,7 @@ impl Sim {
                 }
             }
         }
-        let verifier = CommitteeProvider::new(
-            NAMESPACE,
-            Arc::new(FixedCommittee(self.committee.clone())),
-            None,
-        );
-        let scheme = verifier.scoped(Epoch::zero()).unwrap();
+        let verifier = CommitteeProvider::new(NAMESPACE, self.source.clone(), None);
         let mut rng = rand_core_rng();
         for (i, c) in self.chains.iter().enumerate() {
             let blocks = c.finalized();
@@ -214,12 +215,47 @@ impl Sim {
                         assert_eq!(f.finalization.proposal.payload, d);
                     }
                 }
+                let epoch = f.finalization.proposal.round.epoch();
+                assert_eq!(
+                    epoch.get(),
+                    f.height / self.epoch_length,
+                    "the certificate's epoch contains its block"
+                );
+                let scheme = verifier.scoped(epoch).unwrap();
                 assert!(
                     f.finalization.verify(&mut rng, &scheme, &Sequential),
                     "node {i}: the certificate of block {n} does not verify"
                 );
             }
         }
+    }
+}
+
+/// The committee of validators `indexes` (validator i's key is seeded with i).
+fn committee_of(indexes: &[usize]) -> Arc<Committee> {
+    Arc::new(
+        Committee::new(indexes.iter().map(|&i| Member {
+            key: PrivateKey::from_seed(i as u64).public_key(),
+            fee_recipient: Address::with_last_byte(i as u8 + 1),
+        }))
+        .unwrap(),
+    )
+}
+
+/// Committee `before` until epoch `switch`, `after` from it on.
+struct Rotating {
+    before: Arc<Committee>,
+    after: Arc<Committee>,
+    switch: u64,
+}
+
+impl CommitteeSource for Rotating {
+    fn committee(&self, epoch: Epoch) -> Option<Arc<Committee>> {
+        Some(if epoch.get() < self.switch {
+            self.before.clone()
+        } else {
+            self.after.clone()
+        })
     }
 }
 
@@ -356,6 +392,63 @@ fn without_a_quorum_the_chain_halts_without_forking_and_resumes() {
                 .await,
             "the chain did not resume: {:?}",
             sim.heads(&[0, 1, 2])
+        );
+        sim.check_safety();
+    });
+}
+
+#[test]
+fn epochs_switch_engines_and_a_changed_committee_takes_over() {
+    for seed in 0..2 {
+        runner(seed).start(|ctx| async move {
+            // Validators 0-3 vote in epochs 0 and 1; from epoch 2, 4 replaces 3. Node 4
+            // follows the certificates until its first epoch, node 3 after its last.
+            let source = Arc::new(Rotating {
+                before: committee_of(&[0, 1, 2, 3]),
+                after: committee_of(&[0, 1, 2, 4]),
+                switch: 2,
+            });
+            let mut sim = Sim::with_source(&ctx, 5, good_link(), source, 10).await;
+            for i in 0..5 {
+                sim.start(&ctx, i).await;
+            }
+            let all: Vec<_> = (0..5).collect();
+            assert!(
+                sim.wait_for(&ctx, &all, 45, Duration::from_secs(900)).await,
+                "seed {seed}: heads {:?}",
+                sim.heads(&all)
+            );
+            sim.check_safety();
+            // Blocks of epoch 2 onwards are paid to the new committee's leaders only.
+            let chain = &sim.chains[0];
+            for n in 20..=45u64 {
+                let f = chain.certificate(n).unwrap();
+                assert!(f.finalization.proposal.round.epoch().get() >= 2);
+            }
+        });
+    }
+}
+
+#[test]
+fn a_validator_keeps_up_across_epochs_after_a_restart() {
+    runner(3).start(|ctx| async move {
+        let all: Vec<_> = (0..4).collect();
+        let source = Arc::new(FixedCommittee(committee_of(&all)));
+        let mut sim = Sim::with_source(&ctx, 4, lossy_link(), source, 8).await;
+        for i in 0..4 {
+            sim.start(&ctx, i).await;
+        }
+        assert!(sim.wait_for(&ctx, &all, 4, Duration::from_secs(300)).await);
+        sim.crash(1);
+        assert!(
+            sim.wait_for(&ctx, &[0, 2, 3], 30, Duration::from_secs(600))
+                .await
+        );
+        sim.start(&ctx, 1).await;
+        assert!(
+            sim.wait_for(&ctx, &all, 40, Duration::from_secs(600)).await,
+            "heads {:?}",
+            sim.heads(&all)
         );
         sim.check_safety();
     });

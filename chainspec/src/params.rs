@@ -1,4 +1,5 @@
-//! The `bytom2` section of a chain spec: fee schedule, epochs, staking economics.
+//! The `bytom2` section of a chain spec: fee schedule, epochs, staking economics, the
+//! genesis validators and the p2p network.
 //!
 //! Every field is optional in JSON; a missing field takes the default documented on it.
 //! Unknown fields are rejected, so a misspelt parameter is an error rather than a
@@ -7,13 +8,16 @@
 use alloy_primitives::{Address, U256, uint};
 use serde::{Deserialize, Serialize};
 
-use crate::quantity;
+use crate::{GenesisValidator, P2pParams, quantity};
 
 /// One BTM in base units: BTM has 18 decimals, so amounts are exact wei.
 pub const ONE_BTM: U256 = uint!(1_000_000_000_000_000_000_U256);
 
 /// Default annual staking reward cap C: 30,000,000 BTM.
 pub const DEFAULT_ANNUAL_REWARD_CAP: U256 = uint!(30_000_000_000_000_000_000_000_000_U256);
+
+/// Shortest epoch, in blocks: 2 (Commonware's fixed epocher refuses epochs of one block).
+pub const MIN_EPOCH_LENGTH: u64 = 2;
 
 /// One hundred percent in basis points.
 pub const BPS_DENOMINATOR: u32 = 10_000;
@@ -38,7 +42,8 @@ pub struct ChainParams {
     /// EIP-1559 parameters and the native-transaction gas schedule (`fees`).
     pub fees: FeeParams,
     /// Blocks per epoch; the validator set and rewards change at epoch boundaries
-    /// (`epochLength`, default 1,800: one hour at 2-second blocks).
+    /// (`epochLength`, default 1,800: one hour at 2-second blocks; at least
+    /// [`MIN_EPOCH_LENGTH`]).
     pub epoch_length: u64,
     /// Validator election, rewards and slashing (`staking`).
     pub staking: StakingParams,
@@ -48,6 +53,11 @@ pub struct ChainParams {
     /// Smallest amount a native transaction output may carry, in base units
     /// (`minOutputAmount`, default 1: no empty outputs).
     pub min_output_amount: U256,
+    /// The committee of the first epoch (`validators`, default none: the dev chain has
+    /// no genesis validators). No public key twice; a stake may be zero.
+    pub validators: Vec<GenesisValidator>,
+    /// The p2p network: signature namespace and observer keys (`p2p`).
+    pub p2p: P2pParams,
 }
 
 impl Default for ChainParams {
@@ -58,6 +68,8 @@ impl Default for ChainParams {
             staking: StakingParams::default(),
             foundation: Address::ZERO,
             min_output_amount: U256::from(1),
+            validators: Vec::new(),
+            p2p: P2pParams::default(),
         }
     }
 }

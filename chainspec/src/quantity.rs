@@ -56,6 +56,28 @@ fn parse_word(s: &str) -> Result<B256, String> {
     Ok(B256::new(v.to_be_bytes::<32>()))
 }
 
+/// Parses a 32-byte key: exactly 64 hex digits, `0x` optional. Unlike storage words, a
+/// key is never left-padded: a short key is a typo, not a small number.
+pub(crate) fn parse_key32(s: &str) -> Result<B256, String> {
+    let digits = s
+        .strip_prefix("0x")
+        .or_else(|| s.strip_prefix("0X"))
+        .unwrap_or(s);
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!("invalid 32-byte key `{s}`: not hex"));
+    }
+    if digits.len() != 64 {
+        return Err(format!(
+            "invalid 32-byte key `{s}`: {} hex digits, expected 64",
+            digits.len()
+        ));
+    }
+    let mut out = B256::ZERO;
+    hex::decode_to_slice(digits, out.as_mut_slice())
+        .map_err(|e| format!("invalid 32-byte key `{s}`: {e}"))?;
+    Ok(out)
+}
+
 /// Accepts a JSON number or string and hands strings to `parse`.
 struct QuantityVisitor<T>(fn(&str) -> Result<T, String>);
 
@@ -244,6 +266,47 @@ pub(crate) mod storage {
     }
 }
 
+/// 32-byte keys (validator public keys) written as `"0x…"` with exactly 64 hex digits.
+pub(crate) mod key32 {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(v: &B256, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode_prefixed(v))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<B256, D::Error> {
+        d.deserialize_str(StrVisitor {
+            parse: parse_key32,
+            expecting: "a 32-byte key: \"0x\" and 64 hex digits",
+        })
+    }
+}
+
+/// Lists of 32-byte keys, each as [`key32`] reads and writes it.
+pub(crate) mod key32_seq {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(v: &[B256], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(hex::encode_prefixed))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<B256>, D::Error> {
+        Ok(Vec::<Key32>::deserialize(d)?
+            .into_iter()
+            .map(|k| k.0)
+            .collect())
+    }
+
+    /// One element; a newtype so each is parsed (and its index reported) on its own.
+    struct Key32(B256);
+
+    impl<'de> Deserialize<'de> for Key32 {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            key32::deserialize(d).map(Key32)
+        }
+    }
+}
+
 /// Deserializes a JSON object into a map whose keys are parsed with `parse_key`,
 /// rejecting a key that appears twice (after parsing, so `0xAB…` and `0xab…` collide).
 pub(crate) fn deserialize_unique_map<'de, D, K, V>(
@@ -326,6 +389,33 @@ mod tests {
             parse_u64("0x10000000000000000")
                 .unwrap_err()
                 .contains("2^64-1")
+        );
+    }
+
+    #[test]
+    fn parses_keys() {
+        let hex64 = "ab".repeat(32);
+        assert_eq!(
+            parse_key32(&format!("0x{hex64}")),
+            Ok(B256::repeat_byte(0xab))
+        );
+        assert_eq!(parse_key32(&hex64), Ok(B256::repeat_byte(0xab)));
+        assert_eq!(
+            parse_key32(&format!("0X{}", hex64.to_uppercase())),
+            Ok(B256::repeat_byte(0xab))
+        );
+        // Not left-padded like a storage word.
+        assert!(parse_key32("0x01").unwrap_err().contains("2 hex digits"));
+        assert!(
+            parse_key32(&format!("0x{hex64}00"))
+                .unwrap_err()
+                .contains("66 hex digits")
+        );
+        assert!(parse_key32("0x").unwrap_err().contains("0 hex digits"));
+        assert!(
+            parse_key32(&format!("0x{}zz", "a".repeat(62)))
+                .unwrap_err()
+                .contains("not hex")
         );
     }
 

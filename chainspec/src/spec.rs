@@ -6,10 +6,11 @@ use alloy_primitives::{Address, B256, Bytes, U256};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ChainParams, ChainSpecError, FeeParams, Genesis, GenesisAccount, Hardfork, StakingParams,
+    ChainParams, ChainSpecError, FeeParams, Genesis, GenesisAccount, GenesisValidator, Hardfork,
+    MIN_EPOCH_LENGTH, P2pParams, StakingParams,
     genesis::{DEFAULT_GAS_LIMIT, INITIAL_BASE_FEE},
     params::BPS_DENOMINATOR,
-    quantity,
+    quantity, validators,
 };
 
 /// A chain's definition: chain id, genesis, hard fork and the bytom2 parameters.
@@ -34,10 +35,18 @@ use crate::{
 ///                  "unbondingPeriod": 302400, "slashFractionBps": 500,
 ///                  "missedVoteThresholdBps": 5000, "blockTimeSeconds": 2 },
 ///     "foundation": "0x…",
-///     "minOutputAmount": "1"
+///     "minOutputAmount": "1",
+///     "validators": [
+///       { "publicKey": "0x<64 hex digits>", "feeRecipient": "0x…", "stake": "1000" }
+///     ],
+///     "p2p": { "namespace": "bytom2-devnet", "observers": ["0x<64 hex digits>"] }
 ///   }
 /// }
 /// ```
+///
+/// [`ChainSpec::to_json`] leaves out `validators` when there are none and `p2p` when it
+/// has its defaults, so a spec that sets neither keeps the JSON (and hash) it had before
+/// these fields existed.
 ///
 /// Also read, as geth does: `coinbase`, `mixHash`, `difficulty`, `nonce`, `number`.
 /// Other keys of `config` (geth's fork blocks) and of the top level (`parentHash`,
@@ -49,7 +58,8 @@ pub struct ChainSpec {
     pub chain_id: u64,
     /// Genesis block header fields and initial accounts.
     pub genesis: Genesis,
-    /// Fee schedule, epochs and staking economics (the `bytom2` section).
+    /// Fee schedule, epochs, staking economics, genesis validators and p2p network (the
+    /// `bytom2` section).
     pub params: ChainParams,
     /// EVM rules (`bytom2.hardfork`; only Prague).
     pub hardfork: Hardfork,
@@ -100,7 +110,12 @@ impl ChainSpec {
     }
 
     /// Checks the rules JSON types cannot express: nonzero chain id, denominators and
-    /// periods; basis points at most 10,000; genesis supply at most 2^256-1.
+    /// periods; epochs of at least [`MIN_EPOCH_LENGTH`] blocks; basis points at most
+    /// 10,000; genesis supply and total genesis stake at most 2^256-1; no validator key
+    /// twice; a p2p namespace of 1 to 64 printable ASCII bytes; no observer key twice or
+    /// also a validator's.
+    ///
+    /// Whether a validator key is a valid ed25519 point is the consensus crate's check.
     pub fn validate(&self) -> Result<(), ChainSpecError> {
         let nonzero = [
             ("config.chainId", self.chain_id),
@@ -113,7 +128,6 @@ impl ChainSpec {
                 "bytom2.fees.baseFeeChangeDenominator",
                 self.params.fees.base_fee_change_denominator,
             ),
-            ("bytom2.epochLength", self.params.epoch_length),
             (
                 "bytom2.staking.maxValidators",
                 u64::from(self.params.staking.max_validators),
@@ -127,6 +141,16 @@ impl ChainSpec {
             if value == 0 {
                 return Err(ChainSpecError::invalid(field, "must not be zero"));
             }
+        }
+        if self.params.epoch_length < MIN_EPOCH_LENGTH {
+            return Err(ChainSpecError::invalid(
+                "bytom2.epochLength",
+                format!(
+                    "is {}; it must be at least {MIN_EPOCH_LENGTH} blocks (the consensus \
+                     engine cannot run one-block epochs)",
+                    self.params.epoch_length
+                ),
+            ));
         }
         let bps = [
             (
@@ -152,7 +176,7 @@ impl ChainSpec {
                 "balances add up to more than 2^256-1",
             ));
         }
-        Ok(())
+        validators::validate(&self.params.validators, &self.params.p2p)
     }
 }
 
@@ -205,6 +229,10 @@ struct Bytom2Json {
     foundation: Address,
     #[serde(with = "quantity::u256_dec")]
     min_output_amount: U256,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    validators: Vec<GenesisValidator>,
+    #[serde(skip_serializing_if = "P2pParams::is_default")]
+    p2p: P2pParams,
 }
 
 impl Default for Bytom2Json {
@@ -217,6 +245,8 @@ impl Default for Bytom2Json {
             staking: params.staking,
             foundation: params.foundation,
             min_output_amount: params.min_output_amount,
+            validators: params.validators,
+            p2p: params.p2p,
         }
     }
 }
@@ -251,6 +281,8 @@ impl From<SpecJson> for ChainSpec {
                 staking: w.bytom2.staking,
                 foundation: w.bytom2.foundation,
                 min_output_amount: w.bytom2.min_output_amount,
+                validators: w.bytom2.validators,
+                p2p: w.bytom2.p2p,
             },
             hardfork: w.bytom2.hardfork,
         }
@@ -281,6 +313,8 @@ impl From<&ChainSpec> for SpecJson {
                 staking: s.params.staking.clone(),
                 foundation: s.params.foundation,
                 min_output_amount: s.params.min_output_amount,
+                validators: s.params.validators.clone(),
+                p2p: s.params.p2p.clone(),
             },
         }
     }
@@ -289,7 +323,7 @@ impl From<&ChainSpec> for SpecJson {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy_primitives::{address, b256, bytes};
+    use alloy_primitives::{address, b256, bytes, hex};
 
     /// Asserts `json` fails with a parse error at `field` on `line`, mentioning `needle`.
     fn assert_parse_error(json: &str, field: &str, line: usize, needle: &str) {
@@ -622,6 +656,10 @@ mod tests {
                 "bytom2.epochLength",
             ),
             (
+                r#"{"config":{"chainId":1},"bytom2":{"epochLength":1}}"#,
+                "bytom2.epochLength",
+            ),
+            (
                 r#"{"config":{"chainId":1},"bytom2":{"staking":{"slashFractionBps":10001}}}"#,
                 "bytom2.staking.slashFractionBps",
             ),
@@ -642,6 +680,271 @@ mod tests {
         assert!(
             matches!(&err, ChainSpecError::Invalid { field, .. } if field == "alloc"),
             "{err}"
+        );
+    }
+
+    /// A 32-byte key whose every byte is `b`, as JSON writes it.
+    fn key_hex(b: u8) -> String {
+        format!("0x{}", hex::encode([b; 32]))
+    }
+
+    /// A spec with `bytom2` set to `section` (the text inside its braces).
+    fn with_bytom2(section: &str) -> String {
+        format!("{{\n  \"config\": {{ \"chainId\": 1 }},\n  \"bytom2\": {{\n{section}\n  }}\n}}")
+    }
+
+    /// Asserts `json` parses but fails validation at `field`, mentioning `needle`.
+    fn assert_invalid(json: &str, field: &str, needle: &str) {
+        let err = ChainSpec::from_json_str(json).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(&err, ChainSpecError::Invalid { field: f, .. } if f == field),
+            "{json}: {text}"
+        );
+        assert!(text.contains(&format!("`{field}`")), "{text}");
+        assert!(text.contains(needle), "{text}");
+    }
+
+    #[test]
+    fn reads_validators_and_p2p() {
+        let json = with_bytom2(&format!(
+            r#"    "validators": [
+      {{ "publicKey": "{}", "feeRecipient": "0x00000000000000000000000000000000000000a1", "stake": "0x3e8" }},
+      {{ "publicKey": "{}", "feeRecipient": "0x00000000000000000000000000000000000000a2", "stake": "0" }}
+    ],
+    "p2p": {{ "namespace": "bytom2-devnet", "observers": ["{}"] }}"#,
+            key_hex(1),
+            key_hex(2),
+            key_hex(3)
+        ));
+        let spec = ChainSpec::from_json_str(&json).unwrap();
+        let p = &spec.params;
+        assert_eq!(
+            p.validators,
+            vec![
+                GenesisValidator {
+                    public_key: B256::repeat_byte(1),
+                    fee_recipient: Address::with_last_byte(0xa1),
+                    stake: U256::from(1000),
+                },
+                GenesisValidator {
+                    public_key: B256::repeat_byte(2),
+                    fee_recipient: Address::with_last_byte(0xa2),
+                    stake: U256::ZERO,
+                },
+            ]
+        );
+        assert_eq!(p.p2p.namespace, "bytom2-devnet");
+        assert_eq!(p.p2p.observers, vec![B256::repeat_byte(3)]);
+        assert_eq!(ChainSpec::from_json_str(&spec.to_json()).unwrap(), spec);
+    }
+
+    #[test]
+    fn validators_and_p2p_default_to_none_and_are_omitted() {
+        let spec = ChainSpec::from_json_str(r#"{"config":{"chainId":1},"bytom2":{}}"#).unwrap();
+        assert!(spec.params.validators.is_empty());
+        assert_eq!(spec.params.p2p, P2pParams::default());
+        assert_eq!(spec.params.p2p.namespace, "bytom2");
+        assert!(spec.params.p2p.observers.is_empty());
+        // Absent from the JSON, so specs without them keep their old JSON and hash.
+        let json = spec.to_json();
+        assert!(
+            !json.contains("validators") && !json.contains("p2p"),
+            "{json}"
+        );
+        let dev = ChainSpec::dev().to_json();
+        assert!(!dev.contains("validators") && !dev.contains("p2p"), "{dev}");
+
+        // A partial p2p section keeps the other field's default.
+        let spec =
+            ChainSpec::from_json_str(&with_bytom2(r#"    "p2p": { "namespace": "x" }"#)).unwrap();
+        assert_eq!(spec.params.p2p.namespace, "x");
+        assert!(spec.params.p2p.observers.is_empty());
+        assert!(spec.to_json().contains("\"p2p\""));
+    }
+
+    #[test]
+    fn json_changes_with_validators() {
+        // The node fingerprints a data directory's spec by hashing `to_json`.
+        let mut spec = ChainSpec::new(1);
+        let empty = spec.to_json();
+        spec.params.validators.push(GenesisValidator {
+            public_key: B256::repeat_byte(1),
+            fee_recipient: Address::ZERO,
+            stake: U256::ZERO,
+        });
+        let one = spec.to_json();
+        assert_ne!(one, empty);
+        spec.params.validators[0].stake = U256::from(1);
+        assert_ne!(spec.to_json(), one);
+        let staked = spec.to_json();
+        spec.params.validators[0].fee_recipient = Address::with_last_byte(1);
+        assert_ne!(spec.to_json(), staked);
+        let paid = spec.to_json();
+        spec.params.p2p.observers.push(B256::repeat_byte(2));
+        assert_ne!(spec.to_json(), paid);
+        let observed = spec.to_json();
+        spec.params.p2p.namespace = "other".to_owned();
+        assert_ne!(spec.to_json(), observed);
+        assert_eq!(ChainSpec::from_json_str(&spec.to_json()).unwrap(), spec);
+    }
+
+    #[test]
+    fn rejects_bad_validator_keys() {
+        let validator = |key: &str| {
+            with_bytom2(&format!(
+                "    \"validators\": [\n      {{ \"publicKey\": \"{key}\", \"feeRecipient\": \"0x0000000000000000000000000000000000000001\", \"stake\": \"1\" }}\n    ]"
+            ))
+        };
+        let short = format!("0x{}", "01".repeat(31));
+        assert_parse_error(
+            &validator(&short),
+            "bytom2.validators[0].publicKey",
+            5,
+            "62 hex digits, expected 64",
+        );
+        let long = format!("0x{}", "01".repeat(33));
+        assert_parse_error(
+            &validator(&long),
+            "bytom2.validators[0].publicKey",
+            5,
+            "66 hex digits, expected 64",
+        );
+        let not_hex = format!("0x{}zz", "01".repeat(31));
+        assert_parse_error(
+            &validator(&not_hex),
+            "bytom2.validators[0].publicKey",
+            5,
+            "not hex",
+        );
+
+        let json = with_bytom2(&format!(
+            "    \"p2p\": {{ \"observers\": [\n      \"{}\",\n      \"0x01\"\n    ] }}",
+            key_hex(1)
+        ));
+        assert_parse_error(&json, "bytom2.p2p.observers[1]", 6, "2 hex digits");
+    }
+
+    #[test]
+    fn rejects_malformed_validators() {
+        let json = with_bytom2(&format!(
+            "    \"validators\": [\n      {{ \"publicKey\": \"{}\", \"stake\": \"1\" }}\n    ]",
+            key_hex(1)
+        ));
+        assert_parse_error(
+            &json,
+            "bytom2.validators[0]",
+            5,
+            "missing field `feeRecipient`",
+        );
+
+        let json = with_bytom2(&format!(
+            "    \"validators\": [\n      {{ \"publicKey\": \"{}\", \"feeRecipient\": \"0x0000000000000000000000000000000000000001\", \"stake\": \"1\", \"weight\": 1 }}\n    ]",
+            key_hex(1)
+        ));
+        assert_parse_error(
+            &json,
+            "bytom2.validators[0].weight",
+            5,
+            "unknown field `weight`",
+        );
+
+        let json = with_bytom2(&format!(
+            "    \"validators\": [\n      {{ \"publicKey\": \"{}\", \"feeRecipient\": \"0x0000000000000000000000000000000000000001\", \"stake\": \"-1\" }}\n    ]",
+            key_hex(1)
+        ));
+        assert_parse_error(
+            &json,
+            "bytom2.validators[0].stake",
+            5,
+            "invalid decimal quantity",
+        );
+
+        let json = with_bytom2("    \"p2p\": { \"peers\": [] }");
+        assert_parse_error(&json, "bytom2.p2p.peers", 4, "unknown field `peers`");
+    }
+
+    #[test]
+    fn rejects_duplicate_validators() {
+        let v = |key: u8, stake: &str| {
+            format!(
+                r#"{{ "publicKey": "{}", "feeRecipient": "0x0000000000000000000000000000000000000001", "stake": "{stake}" }}"#,
+                key_hex(key)
+            )
+        };
+        let json = with_bytom2(&format!(
+            "    \"validators\": [{}, {}, {}]",
+            v(1, "1"),
+            v(2, "1"),
+            v(1, "2")
+        ));
+        assert_invalid(
+            &json,
+            "bytom2.validators[2].publicKey",
+            "repeats the public key 0x0101010101010101010101010101010101010101010101010101010101010101 of bytom2.validators[0]",
+        );
+
+        let max = U256::MAX.to_string();
+        let json = with_bytom2(&format!(
+            "    \"validators\": [{}, {}]",
+            v(1, &max),
+            v(2, "1")
+        ));
+        assert_invalid(&json, "bytom2.validators", "more than 2^256-1");
+    }
+
+    #[test]
+    fn rejects_bad_p2p() {
+        assert_invalid(
+            &with_bytom2(r#"    "p2p": { "namespace": "" }"#),
+            "bytom2.p2p.namespace",
+            "is 0 bytes long",
+        );
+        assert_invalid(
+            &with_bytom2(&format!(
+                r#"    "p2p": {{ "namespace": "{}" }}"#,
+                "n".repeat(65)
+            )),
+            "bytom2.p2p.namespace",
+            "is 65 bytes long",
+        );
+        assert_invalid(
+            &with_bytom2(r#"    "p2p": { "namespace": "dev\u0000" }"#),
+            "bytom2.p2p.namespace",
+            "printable ASCII",
+        );
+        assert_invalid(
+            &with_bytom2(&format!(
+                r#"    "p2p": {{ "observers": ["{}", "{}", "{}"] }}"#,
+                key_hex(1),
+                key_hex(2),
+                key_hex(1)
+            )),
+            "bytom2.p2p.observers[2]",
+            "of bytom2.p2p.observers[0]",
+        );
+        assert_invalid(
+            &with_bytom2(&format!(
+                r#"    "validators": [{{ "publicKey": "{}", "feeRecipient": "0x0000000000000000000000000000000000000001", "stake": "0" }}],
+    "p2p": {{ "observers": ["{}"] }}"#,
+                key_hex(7),
+                key_hex(7)
+            )),
+            "bytom2.p2p.observers[0]",
+            "is the key of bytom2.validators[0]",
+        );
+    }
+
+    #[test]
+    fn epoch_length_two_is_the_minimum() {
+        let spec =
+            ChainSpec::from_json_str(r#"{"config":{"chainId":1},"bytom2":{"epochLength":2}}"#)
+                .unwrap();
+        assert_eq!(spec.params.epoch_length, MIN_EPOCH_LENGTH);
+        assert_invalid(
+            r#"{"config":{"chainId":1},"bytom2":{"epochLength":1}}"#,
+            "bytom2.epochLength",
+            "is 1; it must be at least 2 blocks",
         );
     }
 }

@@ -12,6 +12,7 @@ use crate::{
     committee::{CommitteeProvider, PublicKey, Scheme},
     orchestrator::{Muxes, Orchestrator},
 };
+pub use crate::{runtime::Runtime, timeouts::Timeouts};
 use commonware_broadcast::buffered;
 use commonware_consensus::{
     marshal::{self, Start, core::Actor as Marshal, resolver::p2p as backfill},
@@ -23,45 +24,14 @@ use commonware_p2p::{
     utils::mux::{Builder as _, Muxer},
 };
 use commonware_parallel::Sequential;
-use commonware_runtime::{Clock, Handle, Metrics, Spawner, Storage, buffer::paged::CacheRef};
+use commonware_runtime::{Handle, buffer::paged::CacheRef};
 use commonware_storage::archive::immutable;
 use commonware_utils::{NZDuration, NZU16, NZU64, NZUsize};
-use rand_core::CryptoRng;
 use std::{
     num::{NonZeroU64, NonZeroUsize},
     sync::{Arc, Mutex},
     time::Duration,
 };
-
-/// The runtime capabilities consensus needs.
-pub trait Runtime: Clock + CryptoRng + Spawner + Storage + Metrics + Send + 'static {}
-impl<T: Clock + CryptoRng + Spawner + Storage + Metrics + Send + 'static> Runtime for T {}
-
-/// Engine timeouts.
-#[derive(Clone, Copy, Debug)]
-pub struct Timeouts {
-    /// How long a view waits for its leader's proposal.
-    pub leader: Duration,
-    /// How long a view waits for a certificate (more than `leader`).
-    pub certification: Duration,
-    /// How often a stuck view re-broadcasts its nullify vote.
-    pub retry: Duration,
-    /// How long a fetch from a peer may take.
-    pub fetch: Duration,
-}
-
-impl Timeouts {
-    /// Timeouts for a target block time.
-    pub fn for_block_time(block_time: Duration) -> Self {
-        let leader = (block_time * 4).max(Duration::from_secs(1));
-        Self {
-            leader,
-            certification: leader * 2,
-            retry: Duration::from_secs(5),
-            fetch: Duration::from_secs(2),
-        }
-    }
-}
 
 /// One node's consensus configuration.
 #[allow(missing_debug_implementations)]

@@ -17,7 +17,10 @@ pub mod chain;
 pub mod committee;
 pub mod engine;
 pub mod finality;
+pub mod keys;
 pub mod orchestrator;
+pub mod runtime;
+pub mod timeouts;
 
 pub use block::{BlockLimits, ConsensusBlock};
 pub use chain::{Chain, ChainError, Head};

@@ -15,7 +15,8 @@ use crate::{
     block::digest_of,
     chain::Chain,
     committee::{CommitteeProvider, PublicKey, Scheme},
-    engine::{Runtime, Timeouts},
+    runtime::Runtime,
+    timeouts::Timeouts,
 };
 use commonware_codec::Decode as _;
 use commonware_consensus::{

@@ -2,7 +2,7 @@
 //! notifications. The node implements [`EthBackend`] over its storage and mempool; tests
 //! implement it in memory.
 
-use crate::{DevBackend, PoolContent, PoolError, log_index::LogIndex};
+use crate::{DevBackend, DposBackend, PoolContent, PoolError, log_index::LogIndex};
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use bytom2_chainspec::ChainSpec;
@@ -192,6 +192,13 @@ pub trait EthBackend: Send + Sync + 'static {
     /// `eth_sendTransaction`), on a development node only. The default: none, and those
     /// methods answer `-32601`.
     fn dev(&self) -> Option<Arc<dyn DevBackend>> {
+        None
+    }
+
+    /// The consensus views (`dpos_*`), on a node of a BFT network (validator or full
+    /// node). Read when the server starts: with `None` the `dpos_*` methods are not
+    /// registered and answer `-32601`. The default: none (a development node).
+    fn dpos(&self) -> Option<Arc<dyn DposBackend>> {
         None
     }
 }

@@ -1,6 +1,6 @@
 //! bytom2's Ethereum JSON-RPC server: the `eth`, `net`, `web3`, `txpool`, `debug`,
-//! `trace`, `utxo` and development namespaces on jsonrpsee, so MetaMask, Foundry,
-//! Hardhat, ethers, viem and web3.py work unchanged.
+//! `trace`, `utxo`, `dpos` and development namespaces on jsonrpsee, so MetaMask,
+//! Foundry, Hardhat, ethers, viem and web3.py work unchanged.
 //!
 //! The node implements [`EthBackend`] (chain data, archive state, mempool,
 //! notifications) and calls [`start_server`]; the server answers from the backend only.
@@ -65,12 +65,24 @@
 //!   ones, and `eth_accounts` lists them; on other nodes the dev methods are not
 //!   registered at all.
 //!
+//! - On a node of a BFT network ([`EthBackend::dpos`] is `Some`: a validator or a full
+//!   node) the read-only `dpos_*` methods are served (module `dpos`, [`DposBackend`],
+//!   docs/dpos-rpc.md): `dpos_status` (role, key, epoch, view, finalized head, leader,
+//!   peers), `dpos_committee` (an epoch's members and quorum, `null` for an unknown
+//!   epoch), `dpos_getFinalization` (the certificate that finalized a block, by number,
+//!   tag or hash, direct or through a descendant; `null` for an unknown block and for
+//!   genesis) and `dpos_getEvidence` (misbehaviour first seen in an inclusive block
+//!   range, tags as in `eth_getLogs`, at most [`MAX_EVIDENCE_BLOCK_RANGE`] blocks
+//!   apart and [`MAX_EVIDENCE_RESULTS`] results, else `-32602`). On a development
+//!   node they are not registered at all, like the dev methods elsewhere.
+//!
 //! Not served (answered `-32601`): `eth_getProof` (the state commitment is a multiset
 //! hash, which cannot prove single entries; proofs wait for a provable commitment),
 //! `eth_sign*` (not even on development nodes), the dev methods outside development
-//! nodes, `debug_*` other than the tracing methods above (`debug_traceBlock` of raw
-//! RLP, `debug_getRaw*`, `debug_storageRangeAt`, …), `trace_*` other than
-//! `trace_transaction`/`trace_block`, `eth_simulateV1`.
+//! nodes, the `dpos_*` methods on development nodes, `debug_*` other than the tracing
+//! methods above (`debug_traceBlock` of raw RLP, `debug_getRaw*`,
+//! `debug_storageRangeAt`, …), `trace_*` other than `trace_transaction`/`trace_block`,
+//! `eth_simulateV1`.
 //!
 //! # Status
 //! ALPHA.
@@ -102,6 +114,8 @@ mod ctx;
 mod debug;
 mod dev;
 mod dev_backend;
+mod dpos;
+mod dpos_backend;
 mod error;
 mod eth;
 mod evm;
@@ -130,6 +144,11 @@ pub use convert::{
 };
 pub use dev::MAX_MINE_BLOCKS;
 pub use dev_backend::{DevBackend, DevError};
+pub use dpos::{MAX_EVIDENCE_BLOCK_RANGE, MAX_EVIDENCE_RESULTS};
+pub use dpos_backend::{
+    DposBackend, DposCommittee, DposCommitteeMember, DposEvidence, DposEvidenceKind,
+    DposFinalization, DposPeer, DposRole, DposSigner, DposStatus,
+};
 pub use pool::{PoolContent, PoolError};
 pub use server::{RpcError, RpcHandle, start_server};
 pub use shared::SharedCache;

@@ -116,6 +116,12 @@ fn build_module(
             ctx.clone(),
         )))?;
     }
+    // The same for the consensus methods on a node without BFT consensus.
+    if ctx.backend.dpos().is_some() {
+        module.merge(crate::dpos::DposRpcServer::into_rpc(
+            crate::dpos::DposApi::new(ctx.clone()),
+        ))?;
+    }
     module.merge(crate::utxo::UtxoApiServer::into_rpc(
         crate::utxo::UtxoApi::new(ctx.clone()),
     ))?;

@@ -22,10 +22,12 @@ impl Node {
             return Err(PoolError::Oversized);
         }
         // Signatures are recovered here, outside the pool lock, on the caller's thread.
-        match BlockTx::decode(&raw)? {
+        let hash = match BlockTx::decode(&raw)? {
             BlockTx::Eth(tx) => self.admit_eth(tx, size),
             BlockTx::Native(tx) => self.admit_native(tx),
-        }
+        }?;
+        self.relay(raw.0);
+        Ok(hash)
     }
 
     /// Checks a native transaction against the head and adds it to the pool.

@@ -62,19 +62,49 @@ struct Cli {
     /// `zksync` (docs/dev-node.md); with --dev, `anvil/bytom2` lets them run.
     #[arg(long, value_name = "STRING")]
     client_version: Option<String>,
+    /// Run as a validator with this key file (`bytom2 keygen`); the chain spec's
+    /// validators must include it. Without it, a chain spec with validators runs a full
+    /// node.
+    #[arg(long, value_name = "FILE")]
+    validator_key: Option<PathBuf>,
+    /// A full node's p2p key file (default `<datadir>/p2p.key`, created if missing); the
+    /// chain spec's `p2p.observers` must list its public key.
+    #[arg(long, value_name = "FILE")]
+    p2p_key: Option<PathBuf>,
+    /// p2p port.
+    #[arg(long, default_value_t = 30303)]
+    p2p_port: u16,
+    /// p2p listen address.
+    #[arg(long, default_value = "127.0.0.1")]
+    p2p_host: std::net::IpAddr,
+    /// A peer to start from, `PUBKEY@HOST:PORT` (repeatable).
+    #[arg(long, value_name = "PUBKEY@HOST:PORT")]
+    bootstrap: Vec<String>,
 }
 
+// Parsed once at start-up: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Command-line wallet: balances, outputs, sending and issuing native assets through a
     /// node's RPC.
     Wallet(bytom2_node::wallet::WalletArgs),
+    /// Write a new validator key (ed25519) to a file (mode 0600) and print its public key.
+    Keygen {
+        /// The key file to create (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Run a local network: N validators and M full nodes as separate processes.
+    Devnet(bytom2_node::devnet::DevnetArgs),
 }
 
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
     let result = match cli.command.take() {
         Some(Command::Wallet(args)) => bytom2_node::wallet::run(args),
+        Some(Command::Keygen { out }) => keygen(&out),
+        Some(Command::Devnet(args)) => bytom2_node::devnet::run(args),
         None => run(cli),
     };
     match result {
@@ -86,12 +116,20 @@ fn main() -> ExitCode {
     }
 }
 
+fn keygen(out: &std::path::Path) -> anyhow::Result<()> {
+    let key = bytom2_consensus::keys::ValidatorKey::generate();
+    key.write(out)?;
+    println!("{}", key.public_key_hex());
+    Ok(())
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log_level)
         .with_context(|| format!("bad --log-level {:?}", cli.log_level))?;
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 
     let mut spec = match (&cli.chain, cli.dev) {
@@ -120,6 +158,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     {
         spec.genesis.gas_limit = limit;
     }
+    // A network node checks its keys before touching the data directory.
+    let network = if !is_dev && !spec.params.validators.is_empty() {
+        Some(network_config(&cli, &spec, &datadir)?)
+    } else {
+        if cli.validator_key.is_some() {
+            anyhow::bail!("--validator-key needs a chain spec with validators (bytom2.validators)");
+        }
+        None
+    };
     let chain = Chain::open(&datadir, spec)
         .with_context(|| format!("opening data directory {}", datadir.display()))?;
 
@@ -140,15 +187,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         ..NodeConfig::default()
     };
     let node = Node::new(chain, config);
-    let miner = DevMiner::new(
-        node.clone(),
-        MinerConfig {
-            mining,
-            gas_limit: cli.gas_limit,
-            dev_keys: is_dev.then(|| dev_accounts().iter().map(|a| a.private_key).collect()),
-            ..MinerConfig::default()
-        },
-    );
+    let miner = network.is_none().then(|| {
+        DevMiner::new(
+            node.clone(),
+            MinerConfig {
+                mining,
+                gas_limit: cli.gas_limit,
+                dev_keys: is_dev.then(|| dev_accounts().iter().map(|a| a.private_key).collect()),
+                ..MinerConfig::default()
+            },
+        )
+    });
 
     // Every RPC thread (async workers and the blocking pool) runs below the producer's
     // priority: reads wait for the block, not the other way round (module `priority`).
@@ -183,17 +232,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
     print_banner(is_dev, chain_id, &datadir, &server.http_url());
 
-    let (exited_tx, exited_rx) = tokio::sync::oneshot::channel::<()>();
-    let producer = {
-        let miner = miner.clone();
-        std::thread::Builder::new()
-            .name("bytom2-producer".into())
-            .spawn(move || {
-                let result = miner.run();
-                let _ = exited_tx.send(());
-                result
-            })
-            .context("starting the block producer")?
+    let (exited_tx, mut exited_rx) = tokio::sync::oneshot::channel::<()>();
+    let mut network_handle = None;
+    let producer = match (miner, network) {
+        (Some(miner), _) => Some(
+            std::thread::Builder::new()
+                .name("bytom2-producer".into())
+                .spawn(move || {
+                    let result = miner.run();
+                    let _ = exited_tx.send(());
+                    result
+                })
+                .context("starting the block producer")?,
+        ),
+        (None, Some(network)) => {
+            let mut handle = bytom2_node::network::start(node.clone(), network)?;
+            exited_rx = handle
+                .exited
+                .take()
+                .expect("a new handle has its exit signal");
+            network_handle = Some(handle);
+            None
+        }
+        (None, None) => unreachable!("a node without a miner is a network node"),
     };
 
     // Run until a signal, or until the producer stops on its own (a storage failure).
@@ -218,10 +279,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if stopped.is_err() {
         tracing::warn!(target: "node", "RPC calls still running at shutdown are abandoned");
     }
-    let produced = producer
-        .join()
-        .map_err(|_| anyhow::anyhow!("block producer panicked"))?;
-    produced.context("block producer failed")?;
+    if let Some(network) = network_handle {
+        network.stop(SHUTDOWN_GRACE);
+    }
+    if let Some(producer) = producer {
+        let produced = producer
+            .join()
+            .map_err(|_| anyhow::anyhow!("block producer panicked"))?;
+        produced.context("block producer failed")?;
+    }
     // A call still running on the blocking pool (a long trace, say) holds nothing the
     // data directory needs: it is not waited for.
     runtime.shutdown_timeout(Duration::ZERO);
@@ -232,23 +298,121 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The network side's settings from the command line and the chain spec: the node's key
+/// (a validator's, which must be in the committee, or a full node's, which must be an
+/// observer), the p2p addresses and the committee.
+fn network_config(
+    cli: &Cli,
+    spec: &ChainSpec,
+    datadir: &std::path::Path,
+) -> anyhow::Result<bytom2_node::network::NetworkConfig> {
+    use bytom2_consensus::{Committee, Member, keys};
+    let members = spec
+        .params
+        .validators
+        .iter()
+        .map(|v| {
+            Ok(Member {
+                key: keys::public_key_from_bytes(&v.public_key.0)
+                    .with_context(|| format!("chain spec validator {}", v.public_key))?,
+                fee_recipient: v.fee_recipient,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let committee = std::sync::Arc::new(Committee::new(members).context("chain spec validators")?);
+    let observers = spec
+        .params
+        .p2p
+        .observers
+        .iter()
+        .map(|k| {
+            keys::public_key_from_bytes(&k.0).with_context(|| format!("chain spec observer {k}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let (key, validator) = match &cli.validator_key {
+        Some(path) => {
+            let key = keys::ValidatorKey::read(path)?;
+            anyhow::ensure!(
+                committee.contains(&key.public_key()),
+                "validator key {} ({}) is not in the chain spec's validators",
+                key.public_key_hex(),
+                path.display()
+            );
+            (key, true)
+        }
+        None => {
+            let path = cli
+                .p2p_key
+                .clone()
+                .unwrap_or_else(|| datadir.join("p2p.key"));
+            let key = if path.exists() || cli.p2p_key.is_some() {
+                keys::ValidatorKey::read(&path)?
+            } else {
+                std::fs::create_dir_all(datadir)
+                    .with_context(|| format!("creating {}", datadir.display()))?;
+                let key = keys::ValidatorKey::generate();
+                key.write(&path)?;
+                key
+            };
+            anyhow::ensure!(
+                observers.contains(&key.public_key()),
+                "full node key {} ({}) is not among the chain spec's p2p observers (bytom2.p2p.observers)",
+                key.public_key_hex(),
+                path.display()
+            );
+            (key, false)
+        }
+    };
+    let bootstrappers = cli
+        .bootstrap
+        .iter()
+        .map(|b| parse_bootstrap(b))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let block_time = match cli.block_time {
+        Some(secs) if secs > 0.0 && secs.is_finite() => Duration::from_secs_f64(secs),
+        Some(secs) => {
+            anyhow::bail!("--block-time must be a positive number of seconds, got {secs}")
+        }
+        None => Duration::from_millis(500),
+    };
+    let listen = SocketAddr::new(cli.p2p_host, cli.p2p_port);
+    Ok(bytom2_node::network::NetworkConfig {
+        key: key.private_key().clone(),
+        validator,
+        committee,
+        observers,
+        namespace: spec.params.p2p.namespace.clone(),
+        epoch_length: std::num::NonZeroU64::new(spec.params.epoch_length)
+            .context("epoch length is zero")?,
+        listen,
+        dialable: listen,
+        bootstrappers,
+        block_time,
+        storage: datadir.join("consensus"),
+        worker_threads: 2,
+    })
+}
+
+/// Parses `PUBKEY@HOST:PORT`.
+fn parse_bootstrap(s: &str) -> anyhow::Result<(bytom2_consensus::PublicKey, SocketAddr)> {
+    let (key, addr) = s
+        .split_once('@')
+        .with_context(|| format!("--bootstrap {s:?} is not PUBKEY@HOST:PORT"))?;
+    let key = bytom2_consensus::keys::parse_public_key(key)
+        .with_context(|| format!("--bootstrap {s:?}"))?;
+    let addr = std::net::ToSocketAddrs::to_socket_addrs(addr)
+        .with_context(|| format!("--bootstrap {s:?}: bad address"))?
+        .next()
+        .with_context(|| format!("--bootstrap {s:?}: address resolves to nothing"))?;
+    Ok((key, addr))
+}
+
 fn print_banner(dev: bool, chain_id: u64, datadir: &std::path::Path, url: &str) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "bytom2 {}", env!("CARGO_PKG_VERSION"));
     if dev {
-        let _ = writeln!(
-            out,
-            "\nAvailable Accounts (10,000 BTM each)\n=================="
-        );
-        for (i, a) in dev_accounts().iter().enumerate() {
-            let _ = writeln!(out, "({i}) {}", a.address);
-        }
-        let _ = writeln!(out, "\nPrivate Keys\n==================");
-        for (i, a) in dev_accounts().iter().enumerate() {
-            let _ = writeln!(out, "({i}) {}", a.private_key);
-        }
-        let _ = writeln!(out, "\nMnemonic: {}", bytom2_chainspec::DEV_MNEMONIC);
+        let _ = bytom2_node::devnet::write_dev_accounts(&mut out);
     }
     let _ = writeln!(out, "\nChain ID: {chain_id}");
     let _ = writeln!(out, "Data directory: {}", datadir.display());

@@ -58,6 +58,8 @@ pub struct Node {
     /// Who makes this node's blocks (what RPC reports of the next block, the dev
     /// methods), if anyone.
     producer: RwLock<Option<Weak<dyn BlockProducer>>>,
+    /// Where raw transactions admitted here go to be gossiped (network nodes).
+    relay: RwLock<Option<tokio::sync::mpsc::Sender<bytes::Bytes>>>,
 }
 
 impl std::fmt::Debug for Node {
@@ -93,6 +95,7 @@ impl Node {
             cache: SharedCache::new(BLOCK_CACHE_WEIGHT),
             proposals: Proposals::default(),
             producer: RwLock::new(None),
+            relay: RwLock::new(None),
         })
     }
 
@@ -115,6 +118,19 @@ impl Node {
     /// The producer, while one is attached and alive.
     pub(crate) fn producer(&self) -> Option<Arc<dyn BlockProducer>> {
         self.producer.read().as_ref().and_then(Weak::upgrade)
+    }
+
+    /// Sends every raw transaction admitted from now on to `relay` (the network's
+    /// gossip); a full queue drops it from gossip, not from the pool.
+    pub(crate) fn attach_relay(&self, relay: tokio::sync::mpsc::Sender<bytes::Bytes>) {
+        *self.relay.write() = Some(relay);
+    }
+
+    /// Hands an admitted raw transaction to the gossip, if any.
+    pub(crate) fn relay(&self, raw: bytes::Bytes) {
+        if let Some(relay) = self.relay.read().as_ref() {
+            let _ = relay.try_send(raw);
+        }
     }
 
     /// Puts a block just committed into the readers' cache.

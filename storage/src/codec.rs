@@ -22,6 +22,8 @@
 //! | `Meta` | `"head"` | number(8) hash(32) |
 //! | `Meta` | `"tx_lookup_head"` | number(8): `TxLookup` holds the transactions of every block up to it |
 //! | `Meta` | `"commitment"` | the 2048 [`LtHash`](bytom2_utxo::LtHash) lane bytes of the state at head |
+//! | `Evidence` | first_seen_height(8) digest(32) | kind(1) validator(32) epoch(8) view(8) data (module `evidence`) |
+//! | `EvidenceDigests` | digest(32) | first_seen_height(8) |
 //!
 //! A history entry `key | b` holds the value `key` had *before* block `b` changed it. The
 //! value at the end of block `n` is the old value of the first entry `key | b` with

@@ -329,7 +329,7 @@ impl Database {
 }
 
 /// A key and value read through a cursor.
-type KeyValue<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+pub(crate) type KeyValue<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
 
 /// Reads one value of `table` in `txn` and decodes it.
 pub(crate) fn get<K: TransactionKind, T>(

@@ -14,6 +14,11 @@
 //!   through change sets (see the `codec` module docs and [`Table`]).
 //! - Block data: [`Database::head`], [`Database::header`], [`Database::block_number`],
 //!   [`Database::body`], [`Database::receipts`], [`Database::tx_location`].
+//! - Evidence of validator misbehaviour ([`EvidenceRecord`]): [`Database::put_evidence`]
+//!   stores a record once (idempotent, its own small write transaction, keyed by the
+//!   height it was first seen at and the digest of its bytes) and
+//!   [`Database::evidence_range`] reads a range of heights. Evidence is never unwound
+//!   with blocks.
 //!
 //! - Development nodes only: [`Database::apply_dev_changes`] edits the head's state in
 //!   place (`anvil_setBalance`, `anvil_setCode`, …) and [`Database::unwind_to`] /
@@ -78,6 +83,7 @@ mod codec;
 mod db;
 mod dev;
 mod error;
+mod evidence;
 mod lookup;
 mod state;
 mod tables;
@@ -86,5 +92,6 @@ mod write;
 pub use block::BlockToCommit;
 pub use db::{Database, DatabaseConfig, LOCK_FILE, SCHEMA_VERSION};
 pub use error::{StorageError, StorageResult};
+pub use evidence::EvidenceRecord;
 pub use state::{HistoricalState, LatestState};
 pub use tables::Table;

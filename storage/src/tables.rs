@@ -56,11 +56,18 @@ pub enum Table {
     /// certificate that finalized the block; absent on a development chain (one node, no
     /// votes).
     Finalizations,
+    /// Evidence of validator misbehaviour: `first_seen_height(8) digest(32)` →
+    /// `kind(1) validator(32) epoch(8) view(8) data(…)`, where `digest` is the keccak-256
+    /// of `data` (module `evidence`). Never unwound with blocks.
+    Evidence,
+    /// Where each piece of evidence is stored: `digest(32)` → `first_seen_height(8)`
+    /// (it makes storing evidence idempotent).
+    EvidenceDigests,
 }
 
 impl Table {
     /// Every table, in a fixed order.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 22] = [
         Self::Coins,
         Self::OwnerCoins,
         Self::Balances,
@@ -81,6 +88,8 @@ impl Table {
         Self::Meta,
         Self::Settlements,
         Self::Finalizations,
+        Self::Evidence,
+        Self::EvidenceDigests,
     ];
 
     /// The MDBX database name.
@@ -106,6 +115,8 @@ impl Table {
             Self::Meta => "Meta",
             Self::Settlements => "Settlements",
             Self::Finalizations => "Finalizations",
+            Self::Evidence => "Evidence",
+            Self::EvidenceDigests => "EvidenceDigests",
         }
     }
 }

@@ -10,8 +10,8 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use bytom2_chainspec::{ChainSpec, GenesisAccount};
 use bytom2_eth_rpc::{
-    BlockData, BoxedState, EthBackend, NativeFeeSchedule, PoolContent, PoolError, RpcConfig,
-    RpcHandle, start_server,
+    BlockData, BoxedState, DposBackend, EthBackend, NativeFeeSchedule, PoolContent, PoolError,
+    RpcConfig, RpcHandle, start_server,
 };
 use bytom2_evm_adapter::testing::tx::{Flavour, TxSpec};
 use bytom2_evm_adapter::{
@@ -237,6 +237,9 @@ pub(crate) struct MemBackend {
     evm: EvmConfig,
     blocks_tx: broadcast::Sender<u64>,
     pending_tx: broadcast::Sender<B256>,
+    /// The consensus views (`dpos_*`), when the test gives one (before the server
+    /// starts: the server registers the methods only if there is one).
+    dpos: Mutex<Option<Arc<dyn DposBackend>>>,
 }
 
 impl MemBackend {
@@ -269,7 +272,13 @@ impl MemBackend {
             }),
             blocks_tx: broadcast::channel(64).0,
             pending_tx: broadcast::channel(64).0,
+            dpos: Mutex::new(None),
         })
+    }
+
+    /// Serves the `dpos_*` methods from `dpos` (call before starting the server).
+    pub(crate) fn set_dpos(&self, dpos: Arc<dyn DposBackend>) {
+        *self.dpos.lock() = Some(dpos);
     }
 
     /// Turns automine on or off.
@@ -485,6 +494,10 @@ impl EthBackend for MemBackend {
 
     fn native_fee_schedule(&self) -> NativeFeeSchedule {
         NativeFeeSchedule::from_spec(&self.chain.lock().spec)
+    }
+
+    fn dpos(&self) -> Option<Arc<dyn DposBackend>> {
+        self.dpos.lock().clone()
     }
 }
 

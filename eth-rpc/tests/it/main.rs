@@ -4,6 +4,7 @@
 mod basics;
 mod calls;
 mod common;
+mod dpos;
 mod explorer;
 mod logs;
 mod receipts;

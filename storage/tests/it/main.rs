@@ -1,6 +1,7 @@
 //! Integration tests of the storage crate.
 
 mod blocks;
+mod evidence;
 mod history;
 mod lookup;
 mod model;

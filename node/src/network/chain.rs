@@ -1,0 +1,149 @@
+//! The node as consensus sees it: [`bytom2_consensus::Chain`] over the block lifecycle
+//! ([`Node::propose`], [`Node::verify`], [`Node::finalize`]). Blocks proposed or verified
+//! here are held in [`crate::Proposals`] until finalized; what a proposal left out for
+//! good is remembered until the block is finalized, so the pool drops it then.
+
+use crate::{Node, NodeError, Rejected};
+use alloy_primitives::{Address, B256, map::HashMap};
+use bytom2_consensus::{Chain, ChainError, Head};
+use bytom2_evm_adapter::{Block, BlockAttributes, ExecutedBlock, InvalidBlock};
+use parking_lot::Mutex;
+use std::sync::Arc;
+
+/// Proposals whose left-out transactions are remembered at most (older ones are
+/// forgotten: the pool then drops those transactions when a later block fails them).
+const KEPT_REJECTIONS: usize = 64;
+
+/// [`Chain`] over a [`Node`].
+#[derive(Debug)]
+pub struct NodeChain {
+    node: Arc<Node>,
+    rejected: Mutex<HashMap<B256, Vec<Rejected>>>,
+}
+
+impl NodeChain {
+    /// The consensus port of `node`.
+    pub fn new(node: Arc<Node>) -> Self {
+        Self {
+            node,
+            rejected: Mutex::default(),
+        }
+    }
+
+    /// The node.
+    pub fn node(&self) -> &Arc<Node> {
+        &self.node
+    }
+
+    fn block(&self, number: u64) -> Result<Option<Block>, NodeError> {
+        let db = self.node.chain().db();
+        let Some(header) = db.header(number)? else {
+            return Ok(None);
+        };
+        let (transactions, _) = db.body(number)?.unwrap_or_default();
+        Ok(Some(Block {
+            header,
+            transactions,
+        }))
+    }
+
+    /// Verifies `block` and holds it.
+    fn verify_and_hold(&self, block: &Block) -> Result<ExecutedBlock, ChainError> {
+        let executed = self.node.verify(block).map_err(chain_error)?;
+        self.node
+            .proposals()
+            .insert(executed.clone())
+            .map_err(chain_error)?;
+        Ok(executed)
+    }
+}
+
+/// A node error as consensus reads it: a block that is invalid for good, a parent not
+/// held yet, or a failure of this node.
+fn chain_error(e: NodeError) -> ChainError {
+    match e {
+        NodeError::InvalidBlock(InvalidBlock::UnknownParent { parent_hash }) => {
+            ChainError::UnknownParent(parent_hash)
+        }
+        NodeError::InvalidBlock(e) => ChainError::Invalid(e.to_string()),
+        e => ChainError::Node(e.to_string()),
+    }
+}
+
+impl Chain for NodeChain {
+    fn genesis(&self) -> Block {
+        self.block(0)
+            .ok()
+            .flatten()
+            .expect("an open chain has its genesis block")
+    }
+
+    fn head(&self) -> Head {
+        let head = self.node.chain().head();
+        Head {
+            number: head.header.number,
+            hash: head.hash,
+            state_root: head.header.state_root,
+        }
+    }
+
+    fn finalized_block(&self, number: u64) -> Option<Block> {
+        if number > self.node.chain().head().header.number {
+            return None;
+        }
+        self.block(number).ok().flatten()
+    }
+
+    fn holds(&self, hash: &B256) -> bool {
+        self.node.chain().head().hash == *hash || self.node.proposals().get(hash).is_some()
+    }
+
+    fn propose(
+        &self,
+        parent: &Block,
+        timestamp: u64,
+        beneficiary: Address,
+    ) -> Result<Block, ChainError> {
+        let attrs = BlockAttributes::child_of(
+            self.node.chain().spec(),
+            &parent.header,
+            parent.hash_slow(),
+            timestamp,
+            beneficiary,
+        );
+        let proposal = self.node.propose(attrs).map_err(chain_error)?;
+        let block = proposal.block.to_block();
+        let hash = self
+            .node
+            .proposals()
+            .insert(proposal.block)
+            .map_err(chain_error)?;
+        if !proposal.rejected.is_empty() {
+            let mut rejected = self.rejected.lock();
+            if rejected.len() >= KEPT_REJECTIONS {
+                rejected.clear();
+            }
+            rejected.insert(hash, proposal.rejected);
+        }
+        Ok(block)
+    }
+
+    fn verify(&self, block: &Block) -> Result<(), ChainError> {
+        self.verify_and_hold(block).map(|_| ())
+    }
+
+    fn finalize(&self, block: &Block, certificate: &[u8]) -> Result<(), ChainError> {
+        let hash = block.hash_slow();
+        let executed = match self.node.proposals().take(&hash) {
+            Some(held) => Arc::try_unwrap(held)
+                .map(|p| p.block)
+                .unwrap_or_else(|held| held.block.clone()),
+            None => self.verify_and_hold(block)?,
+        };
+        let rejected = self.rejected.lock().remove(&hash).unwrap_or_default();
+        self.node
+            .finalize(executed, Some(certificate), &rejected)
+            .map_err(chain_error)?;
+        Ok(())
+    }
+}

@@ -66,4 +66,8 @@ pub trait Chain: Send + Sync + 'static {
     /// not. A block the committee finalized that fails here means a broken committee or a
     /// determinism bug: the caller halts.
     fn finalize(&self, block: &Block, certificate: &[u8]) -> Result<(), ChainError>;
+
+    /// Keeps verified equivocation `evidence` (first seen at this node's head); true if
+    /// it was not kept before.
+    fn record_evidence(&self, evidence: &crate::evidence::Evidence) -> bool;
 }

@@ -6,6 +6,7 @@
 //! deterministic runtime with simulated p2p.
 
 use crate::{
+    activity::{ConsensusStatus, Tracker},
     applier::{Applied, Applier},
     block::{BlockLimits, ConsensusBlock, digest_of},
     chain::Chain,
@@ -58,6 +59,11 @@ pub struct Config<C, B, P> {
     pub timeouts: Timeouts,
     /// What the applier has done.
     pub applied: Arc<Mutex<Applied>>,
+    /// The engine's view, leader and evidence count.
+    pub status: Arc<Mutex<ConsensusStatus>>,
+    /// Test-only: sign conflicting votes (module `equivocator`, cargo feature
+    /// `equivocate`; ignored without it).
+    pub equivocate: bool,
 }
 
 /// A p2p channel: its sender and receiver.
@@ -76,6 +82,8 @@ pub struct Channels<S, R> {
     pub broadcast: Channel<S, R>,
     /// Backfill of finalized blocks.
     pub backfill: Channel<S, R>,
+    /// Equivocation evidence.
+    pub evidence: Channel<S, R>,
 }
 
 const MAILBOX: NonZeroUsize = NZUsize!(1024);
@@ -230,7 +238,20 @@ where
         channels.resolver.1,
     );
     let mux_handles = [votes.start(), certs.start(), res.start()];
+    // Evidence, view and metrics.
+    let (tracker, activity) = Tracker::new(
+        cfg.chain.clone(),
+        cfg.provider.clone(),
+        channels.evidence.0,
+        cfg.blocker.clone(),
+        cfg.status.clone(),
+    );
+    let evidence_in = channels.evidence.1;
+    let tracker_handle = ctx
+        .child("activity")
+        .spawn(move |ctx| tracker.run(ctx, evidence_in));
     let orchestrator = Orchestrator {
+        activity,
         chain: cfg.chain.clone(),
         provider: cfg.provider.clone(),
         public_key: cfg.public_key.clone(),
@@ -241,6 +262,7 @@ where
         block_time: cfg.block_time,
         timeouts: cfg.timeouts,
         page_cache,
+        equivocate: cfg.equivocate,
     };
     let muxes = Muxes {
         votes: votes_mux,
@@ -254,7 +276,12 @@ where
     ctx.child("supervisor").spawn(move |_| async move {
         let mux_ended = futures::future::select_all(mux_handles);
         futures::future::select(
-            futures::future::select_all([applier_handle, marshal_handle, orchestrator_handle]),
+            futures::future::select_all([
+                applier_handle,
+                marshal_handle,
+                orchestrator_handle,
+                tracker_handle,
+            ]),
             mux_ended,
         )
         .await;

@@ -10,12 +10,16 @@
 //! channels ([`engine`]). It is generic over Commonware's runtime traits, so the same code
 //! runs on the deterministic runtime in tests and on the tokio runtime in the node.
 
+pub mod activity;
 pub mod app;
 pub mod applier;
 pub mod block;
 pub mod chain;
 pub mod committee;
 pub mod engine;
+#[cfg(feature = "equivocate")]
+pub mod equivocator;
+pub mod evidence;
 pub mod finality;
 pub mod keys;
 pub mod orchestrator;

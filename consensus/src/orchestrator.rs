@@ -10,6 +10,7 @@
 //! three simplex channels, multiplexed by epoch.
 
 use crate::{
+    activity::ActivityMailbox,
     app::App,
     applier::Marshal,
     block::digest_of,
@@ -20,7 +21,7 @@ use crate::{
 };
 use commonware_codec::Decode as _;
 use commonware_consensus::{
-    Reporter as _,
+    Reporter as _, Reporters,
     marshal::standard::Inline,
     simplex::{
         self,
@@ -65,6 +66,8 @@ impl<S: Sender> std::fmt::Debug for Muxes<S> {
 /// What the orchestrator needs.
 #[allow(missing_debug_implementations)]
 pub struct Orchestrator<C: Chain, B> {
+    /// Receives the engines' activity beside marshal.
+    pub activity: ActivityMailbox,
     /// The node's chain.
     pub chain: Arc<C>,
     /// Committees and this node's key.
@@ -85,6 +88,9 @@ pub struct Orchestrator<C: Chain, B> {
     pub timeouts: Timeouts,
     /// Page cache for the engines' journals.
     pub page_cache: CacheRef,
+    /// Test-only: sign conflicting votes (module `equivocator`, cargo feature
+    /// `equivocate`; ignored without it).
+    pub equivocate: bool,
 }
 
 /// Certificates on sub-channels (epochs) no instance here has registered.
@@ -209,6 +215,17 @@ impl<C: Chain, B: Blocker<PublicKey = PublicKey> + Sync> Orchestrator<C, B> {
                     .register(sub)
                     .await
                     .expect("the vote muxer runs");
+                #[allow(unused_mut)]
+                let mut activity = self.activity.clone();
+                #[cfg(feature = "equivocate")]
+                if self.equivocate {
+                    let (tx, rx) = futures::channel::mpsc::channel(64);
+                    activity = activity.with_equivocator(tx);
+                    let sender = votes.0.clone();
+                    let signer = scheme.clone();
+                    ctx.child("equivocator")
+                        .spawn(move |_| crate::equivocator::run(signer, sender, rx));
+                }
                 let resolver = muxes
                     .resolver
                     .register(sub)
@@ -234,7 +251,7 @@ impl<C: Chain, B: Blocker<PublicKey = PublicKey> + Sync> Orchestrator<C, B> {
                         blocker: self.blocker.clone(),
                         automaton: inline.clone(),
                         relay: inline.clone(),
-                        reporter: inline,
+                        reporter: Reporters::from((inline, activity)),
                         track_historical_votes: true,
                         strategy: Sequential,
                         partition: format!("{}-simplex-{sub}", self.partition_prefix),

@@ -80,6 +80,11 @@ struct Cli {
     /// A peer to start from, `PUBKEY@HOST:PORT` (repeatable).
     #[arg(long, value_name = "PUBKEY@HOST:PORT")]
     bootstrap: Vec<String>,
+    /// Test-only (cargo feature `equivocate`): as a validator, sign a conflicting vote
+    /// after each vote, so honest nodes record evidence against this one.
+    #[cfg(feature = "equivocate")]
+    #[arg(long)]
+    equivocate: bool,
 }
 
 // Parsed once at start-up: the size of the largest variant does not matter.
@@ -226,6 +231,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(version) = cli.client_version.clone() {
         rpc_config.client_version = version;
     }
+    // A network node joins before the RPC server starts, so that the server offers
+    // `dpos_*`.
+    let mut network_handle = match network {
+        Some(network) if miner.is_none() => {
+            Some(bytom2_node::network::start(node.clone(), network)?)
+        }
+        _ => None,
+    };
     let server = runtime
         .block_on(start_server(node.clone(), rpc_config))
         .context("starting the RPC server")?;
@@ -233,8 +246,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     print_banner(is_dev, chain_id, &datadir, &server.http_url());
 
     let (exited_tx, mut exited_rx) = tokio::sync::oneshot::channel::<()>();
-    let mut network_handle = None;
-    let producer = match (miner, network) {
+    let producer = match (miner, network_handle.as_mut()) {
         (Some(miner), _) => Some(
             std::thread::Builder::new()
                 .name("bytom2-producer".into())
@@ -245,13 +257,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 })
                 .context("starting the block producer")?,
         ),
-        (None, Some(network)) => {
-            let mut handle = bytom2_node::network::start(node.clone(), network)?;
+        (None, Some(handle)) => {
             exited_rx = handle
                 .exited
                 .take()
                 .expect("a new handle has its exit signal");
-            network_handle = Some(handle);
             None
         }
         (None, None) => unreachable!("a node without a miner is a network node"),
@@ -390,6 +400,10 @@ fn network_config(
         block_time,
         storage: datadir.join("consensus"),
         worker_threads: 2,
+        #[cfg(feature = "equivocate")]
+        equivocate: cli.equivocate,
+        #[cfg(not(feature = "equivocate"))]
+        equivocate: false,
     })
 }
 

@@ -223,6 +223,10 @@ impl EthBackend for Node {
         self.producer().and_then(|p| p.dev())
     }
 
+    fn dpos(&self) -> Option<Arc<dyn bytom2_eth_rpc::DposBackend>> {
+        self.dpos.read().clone()
+    }
+
     fn native_fee_schedule(&self) -> NativeFeeSchedule {
         NativeFeeSchedule::from_spec(self.chain.spec())
     }

@@ -60,6 +60,8 @@ pub struct Node {
     producer: RwLock<Option<Weak<dyn BlockProducer>>>,
     /// Where raw transactions admitted here go to be gossiped (network nodes).
     relay: RwLock<Option<tokio::sync::mpsc::Sender<bytes::Bytes>>>,
+    /// The `dpos_*` answers, on a network node.
+    pub(crate) dpos: RwLock<Option<Arc<dyn bytom2_eth_rpc::DposBackend>>>,
 }
 
 impl std::fmt::Debug for Node {
@@ -96,6 +98,7 @@ impl Node {
             proposals: Proposals::default(),
             producer: RwLock::new(None),
             relay: RwLock::new(None),
+            dpos: RwLock::new(None),
         })
     }
 
@@ -124,6 +127,11 @@ impl Node {
     /// gossip); a full queue drops it from gossip, not from the pool.
     pub(crate) fn attach_relay(&self, relay: tokio::sync::mpsc::Sender<bytes::Bytes>) {
         *self.relay.write() = Some(relay);
+    }
+
+    /// Answers `dpos_*` with `backend` (a network node).
+    pub(crate) fn attach_dpos(&self, backend: Arc<dyn bytom2_eth_rpc::DposBackend>) {
+        *self.dpos.write() = Some(backend);
     }
 
     /// Hands an admitted raw transaction to the gossip, if any.

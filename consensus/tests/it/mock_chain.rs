@@ -5,13 +5,14 @@
 
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, keccak256};
-use bytom2_consensus::{Chain, ChainError, Finality, Head};
+use bytom2_consensus::{Chain, ChainError, Finality, Head, evidence::Evidence};
 use bytom2_evm_adapter::{Block, transactions_root};
 use std::{collections::HashMap, sync::Mutex};
 
 #[derive(Debug, Default)]
 struct Inner {
     finalized: Vec<(Block, Option<Vec<u8>>)>,
+    evidence: Vec<Evidence>,
     held: HashMap<B256, Block>,
 }
 
@@ -59,6 +60,7 @@ impl MockChain {
         Self {
             inner: Mutex::new(Inner {
                 finalized: vec![(genesis(), None)],
+                evidence: Vec::new(),
                 held: HashMap::new(),
             }),
         }
@@ -77,6 +79,11 @@ impl MockChain {
             .iter()
             .map(|(b, _)| (b.hash_slow(), b.header.state_root))
             .collect()
+    }
+
+    /// The evidence kept.
+    pub(crate) fn evidence(&self) -> Vec<Evidence> {
+        self.inner.lock().unwrap().evidence.clone()
     }
 
     /// The stored proof of block `number`.
@@ -157,6 +164,15 @@ impl Chain for MockChain {
         Self::check(&inner, block)?;
         inner.held.insert(block.hash_slow(), block.clone());
         Ok(())
+    }
+
+    fn record_evidence(&self, evidence: &Evidence) -> bool {
+        let mut inner = self.inner.lock().unwrap();
+        if inner.evidence.contains(evidence) {
+            return false;
+        }
+        inner.evidence.push(evidence.clone());
+        true
     }
 
     fn finalize(&self, block: &Block, certificate: &[u8]) -> Result<(), ChainError> {

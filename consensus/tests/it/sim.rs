@@ -49,6 +49,8 @@ fn lossy_link() -> Link {
 
 struct Sim {
     keys: Vec<PrivateKey>,
+    /// Validators that sign conflicting votes.
+    equivocators: Vec<usize>,
     source: Arc<dyn CommitteeSource>,
     epoch_length: u64,
     chains: Vec<Arc<MockChain>>,
@@ -97,6 +99,7 @@ impl Sim {
         }
         Self {
             keys,
+            equivocators: Vec::new(),
             source,
             epoch_length,
             chains: (0..n).map(|_| Arc::new(MockChain::new())).collect(),
@@ -110,7 +113,7 @@ impl Sim {
         let public = key.public_key();
         let control = self.oracle.control(public.clone());
         let mut ch = Vec::new();
-        for c in 0..5u64 {
+        for c in 0..6u64 {
             ch.push(control.register(c, QUOTA).await.unwrap());
         }
         let mut ch = ch.into_iter();
@@ -120,6 +123,7 @@ impl Sim {
             resolver: ch.next().unwrap(),
             broadcast: ch.next().unwrap(),
             backfill: ch.next().unwrap(),
+            evidence: ch.next().unwrap(),
         };
         self.chains[i].restart();
         let cfg = Config {
@@ -134,6 +138,8 @@ impl Sim {
             limits: BlockLimits::default(),
             timeouts: Timeouts::for_block_time(BLOCK_TIME),
             applied: Arc::new(Mutex::new(Applied::default())),
+            status: Default::default(),
+            equivocate: self.equivocators.contains(&i),
         };
         let handle =
             ctx.child("validator")
@@ -451,5 +457,48 @@ fn a_validator_keeps_up_across_epochs_after_a_restart() {
             sim.heads(&all)
         );
         sim.check_safety();
+    });
+}
+
+#[test]
+fn an_equivocating_validator_leaves_evidence_on_every_honest_node() {
+    runner(11).start(|ctx| async move {
+        let mut sim = Sim::new(&ctx, 4, good_link()).await;
+        sim.equivocators = vec![0];
+        for i in 0..4 {
+            sim.start(&ctx, i).await;
+        }
+        // Honest nodes block the equivocator once they hold its two votes; the chain
+        // goes on without it.
+        let honest = [1, 2, 3];
+        assert!(
+            sim.wait_for(&ctx, &honest, 12, Duration::from_secs(300))
+                .await,
+            "heads {:?}, evidence {:?}",
+            sim.heads(&honest),
+            (0..4)
+                .map(|i| sim.chains[i].evidence().len())
+                .collect::<Vec<_>>()
+        );
+        // Let the last votes and the evidence gossip land.
+        ctx.sleep(Duration::from_secs(2)).await;
+        sim.check_safety();
+        let equivocator = sim.keys[0].public_key();
+        let verifier = CommitteeProvider::new(NAMESPACE, sim.source.clone(), None);
+        for i in 1..4 {
+            let evidence = sim.chains[i].evidence();
+            assert!(!evidence.is_empty(), "honest node {i} kept no evidence");
+            for e in evidence {
+                assert_eq!(e.validator, equivocator, "only the equivocator is accused");
+                let again = bytom2_consensus::evidence::Evidence::from_bytes(
+                    &mut rand_core_rng(),
+                    NAMESPACE,
+                    &e.data,
+                    |epoch| verifier.committee(Epoch::new(epoch)),
+                )
+                .expect("stored evidence verifies from its bytes");
+                assert_eq!(again, e);
+            }
+        }
     });
 }

@@ -5,8 +5,9 @@
 
 use crate::{Node, NodeError, Rejected};
 use alloy_primitives::{Address, B256, map::HashMap};
-use bytom2_consensus::{Chain, ChainError, Head};
+use bytom2_consensus::{Chain, ChainError, Head, evidence::Evidence};
 use bytom2_evm_adapter::{Block, BlockAttributes, ExecutedBlock, InvalidBlock};
+use bytom2_storage::EvidenceRecord;
 use parking_lot::Mutex;
 use std::sync::Arc;
 
@@ -145,5 +146,23 @@ impl Chain for NodeChain {
             .finalize(executed, Some(certificate), &rejected)
             .map_err(chain_error)?;
         Ok(())
+    }
+
+    fn record_evidence(&self, evidence: &Evidence) -> bool {
+        let record = EvidenceRecord {
+            first_seen_height: self.node.chain().head().header.number,
+            kind: evidence.kind as u8,
+            validator: super::dpos::key_bytes(&evidence.validator),
+            epoch: evidence.epoch,
+            view: evidence.view,
+            data: evidence.data.clone().into(),
+        };
+        match self.node.chain().db().put_evidence(&record) {
+            Ok(new) => new,
+            Err(e) => {
+                tracing::error!(target: "node::network", %e, "cannot store evidence");
+                false
+            }
+        }
     }
 }

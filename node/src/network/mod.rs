@@ -8,14 +8,18 @@
 //! transactions leave through the relay channel the node was given.
 
 mod chain;
+mod dpos;
 pub(crate) mod gossip;
+mod peers;
 
 pub use chain::NodeChain;
+use peers::Peers;
 
 use crate::Node;
 use anyhow::Context as _;
 use bytom2_consensus::{
     BlockLimits, Committee, CommitteeProvider, FixedCommittee, PrivateKey, PublicKey,
+    activity::ConsensusStatus,
     applier::Applied,
     engine::{Channels, Config, Timeouts},
 };
@@ -47,6 +51,8 @@ mod channel {
     pub(super) const BROADCAST: u64 = 3;
     pub(super) const BACKFILL: u64 = 4;
     pub(super) const TRANSACTIONS: u64 = 5;
+    pub(super) const EVIDENCE: u64 = 6;
+    pub(super) const STATUS: u64 = 7;
 }
 
 /// Largest block a peer may send (and this node may propose).
@@ -81,6 +87,9 @@ pub struct NetworkConfig {
     pub storage: PathBuf,
     /// Threads of the consensus runtime.
     pub worker_threads: usize,
+    /// Test-only: sign conflicting votes (cargo feature `equivocate`; ignored without
+    /// it).
+    pub equivocate: bool,
 }
 
 impl std::fmt::Debug for NetworkConfig {
@@ -127,7 +136,16 @@ impl NetworkHandle {
 /// Transactions the node admitted, waiting for gossip.
 const RELAY_QUEUE: usize = 16_384;
 
-/// Starts the network side of `node` on its own threads.
+/// State shared between the consensus thread and the node's readers.
+struct Shared {
+    provider: CommitteeProvider,
+    applied: Arc<Mutex<Applied>>,
+    status: Arc<Mutex<ConsensusStatus>>,
+    peers: Peers,
+}
+
+/// Starts the network side of `node` on its own threads (and makes the node answer
+/// `dpos_*`: call it before the RPC server starts).
 pub fn start(node: Arc<Node>, cfg: NetworkConfig) -> anyhow::Result<NetworkHandle> {
     // A port in use is a clear error here, not a panic in the listener.
     std::net::TcpListener::bind(cfg.listen)
@@ -137,9 +155,31 @@ pub fn start(node: Arc<Node>, cfg: NetworkConfig) -> anyhow::Result<NetworkHandl
     let (relay_tx, relay_rx) = tokio::sync::mpsc::channel(RELAY_QUEUE);
     node.attach_relay(relay_tx);
     let applied = Arc::new(Mutex::new(Applied::default()));
+    let namespace = format!("{}_VOTES", cfg.namespace);
+    let provider = CommitteeProvider::new(
+        namespace.as_bytes(),
+        Arc::new(FixedCommittee(cfg.committee.clone())),
+        cfg.validator.then(|| cfg.key.clone()),
+    );
+    let shared = Shared {
+        provider,
+        applied: applied.clone(),
+        status: Arc::new(Mutex::new(ConsensusStatus::default())),
+        peers: Peers::default(),
+    };
+    // Before the RPC server starts: it registers `dpos_*` only if the node answers them.
+    node.attach_dpos(Arc::new(dpos::NetworkDpos {
+        node: node.clone(),
+        validator: cfg.validator,
+        public_key: cfg.key.public_key(),
+        provider: shared.provider.clone(),
+        epoch_length: cfg.epoch_length.get(),
+        status: shared.status.clone(),
+        applied: shared.applied.clone(),
+        peers: shared.peers.clone(),
+    }));
     let (stop_tx, stop_rx) = futures::channel::oneshot::channel::<()>();
     let (exited_tx, exited_rx) = tokio::sync::oneshot::channel::<()>();
-    let thread_applied = applied.clone();
     let thread = std::thread::Builder::new()
         .name("bytom2-consensus".into())
         .spawn(move || {
@@ -150,7 +190,7 @@ pub fn start(node: Arc<Node>, cfg: NetworkConfig) -> anyhow::Result<NetworkHandl
                     .with_catch_panics(false),
             );
             runner.start(|ctx| async move {
-                run(ctx, node, cfg, relay_rx, thread_applied, stop_rx).await;
+                run(ctx, node, cfg, relay_rx, shared, stop_rx).await;
             });
             let _ = exited_tx.send(());
         })
@@ -168,9 +208,15 @@ async fn run(
     node: Arc<Node>,
     cfg: NetworkConfig,
     relay: tokio::sync::mpsc::Receiver<bytes::Bytes>,
-    applied: Arc<Mutex<Applied>>,
+    shared: Shared,
     stop: futures::channel::oneshot::Receiver<()>,
 ) {
+    let Shared {
+        provider,
+        applied,
+        status,
+        peers,
+    } = shared;
     let public_key = cfg.key.public_key();
     let handshake = Cups::<_, ChaCha20Poly1305>::new(
         Sake {
@@ -216,15 +262,11 @@ async fn run(
     let broadcast = network.register(channel::BROADCAST, slow);
     let backfill = network.register(channel::BACKFILL, fast);
     let transactions = network.register(channel::TRANSACTIONS, fast);
+    let evidence = network.register(channel::EVIDENCE, slow);
+    let status_channel = network.register(channel::STATUS, Quota::per_second(NZU32!(4)));
     network.start();
 
     let chain = Arc::new(NodeChain::new(node.clone()));
-    let namespace = format!("{}_VOTES", cfg.namespace);
-    let provider = CommitteeProvider::new(
-        namespace.as_bytes(),
-        Arc::new(FixedCommittee(cfg.committee.clone())),
-        cfg.validator.then(|| cfg.key.clone()),
-    );
     let limits = BlockLimits {
         max_transactions: node.config().max_block_txs,
         max_transaction_size: node.config().pool.max_tx_size,
@@ -244,6 +286,8 @@ async fn run(
             limits,
             timeouts: Timeouts::for_block_time(cfg.block_time),
             applied,
+            status,
+            equivocate: cfg.equivocate,
         },
         Channels {
             votes,
@@ -251,9 +295,14 @@ async fn run(
             resolver,
             broadcast,
             backfill,
+            evidence,
         },
     )
     .await;
+    let peers_node = node.clone();
+    let peers_task = ctx
+        .child("peers")
+        .spawn(move |ctx| peers::run(ctx, peers_node, peers, status_channel));
     let gossip_node = node.clone();
     let gossip_blocker = oracle.clone();
     let gossip = ctx
@@ -266,7 +315,11 @@ async fn run(
         listen = %cfg.listen,
         "joined the network"
     );
-    futures::future::select(stop, futures::future::select(consensus, gossip)).await;
+    futures::future::select(
+        stop,
+        futures::future::select_all([consensus, gossip, peers_task]),
+    )
+    .await;
     tracing::info!(target: "node::network", "stopping consensus");
     let _ = ctx.stop(0, Some(Duration::from_secs(5))).await;
 }

@@ -17,6 +17,8 @@ pub fn default_client_version() -> String {
 /// Server settings. [`RpcConfig::new`] gives the defaults for an address.
 #[derive(Debug, Clone)]
 pub struct RpcConfig {
+    /// Counts calls by method and outcome when set (the node's `/metrics`).
+    pub metrics: Option<std::sync::Arc<crate::RpcMetrics>>,
     /// Where to listen (HTTP and WebSocket on the same port). Port 0 picks a free one;
     /// [`RpcHandle::local_addr`](crate::RpcHandle::local_addr) tells which.
     pub addr: SocketAddr,
@@ -54,6 +56,7 @@ impl RpcConfig {
     /// The defaults, listening on `addr`.
     pub fn new(addr: SocketAddr) -> Self {
         Self {
+            metrics: None,
             addr,
             max_request_body_size: 10 * 1024 * 1024,
             max_response_body_size: 100 * 1024 * 1024,

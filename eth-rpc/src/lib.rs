@@ -124,6 +124,7 @@ mod fees;
 mod filters;
 mod log_index;
 mod logs;
+mod metrics;
 mod net_web3;
 mod overlay;
 mod pool;
@@ -149,6 +150,7 @@ pub use dpos_backend::{
     DposBackend, DposCommittee, DposCommitteeMember, DposEvidence, DposEvidenceKind,
     DposFinalization, DposPeer, DposRole, DposSigner, DposStatus,
 };
+pub use metrics::RpcMetrics;
 pub use pool::{PoolContent, PoolError};
 pub use server::{RpcError, RpcHandle, start_server};
 pub use shared::SharedCache;

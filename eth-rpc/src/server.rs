@@ -143,6 +143,7 @@ pub async fn start_server(
     let filters = Arc::new(Filters::new(config.filter_timeout));
     let module = build_module(&ctx, &filters)?;
     let known: Arc<HashSet<&'static str>> = Arc::new(module.method_names().collect());
+    let metrics = config.metrics.clone();
 
     let batch = match config.max_batch_size {
         0 => BatchRequestConfig::Disabled,
@@ -171,6 +172,7 @@ pub async fn start_server(
             RpcServiceBuilder::new().layer_fn(move |service| MethodFilter {
                 service,
                 known: known.clone(),
+                metrics: metrics.clone(),
             }),
         )
         .build(addr)
@@ -242,6 +244,7 @@ impl IdProvider for HexIdProvider {
 struct MethodFilter<S> {
     service: S,
     known: Arc<HashSet<&'static str>>,
+    metrics: Option<Arc<crate::RpcMetrics>>,
 }
 
 impl<S> RpcServiceT for MethodFilter<S>
@@ -260,7 +263,8 @@ where
     type BatchResponse = MethodResponse;
 
     fn call<'a>(&self, req: Request<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
-        let answer = if self.known.contains(req.method_name()) {
+        let method = self.known.get(req.method_name()).copied();
+        let answer = if method.is_some() {
             Ok(self.service.call(req))
         } else {
             Err((
@@ -268,11 +272,16 @@ where
                 method_not_found(req.method_name()),
             ))
         };
+        let metrics = self.metrics.clone();
         async move {
-            match answer {
+            let response = match answer {
                 Ok(fut) => fut.await,
                 Err((id, err)) => MethodResponse::error(id, err),
+            };
+            if let Some(metrics) = metrics {
+                metrics.record(method.unwrap_or("unknown"), response.as_error_code());
             }
+            response
         }
     }
 

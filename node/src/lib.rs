@@ -48,6 +48,7 @@ mod dev_state;
 pub mod devnet;
 mod error;
 mod lifecycle;
+pub mod metrics;
 pub mod network;
 mod pipeline;
 mod pool;

@@ -6,7 +6,7 @@ use bytom2_chainspec::{ChainSpec, dev_accounts};
 use bytom2_eth_rpc::{RpcConfig, start_server};
 use bytom2_node::{Chain, DevMiner, MinerConfig, Mining, Node, NodeConfig, PoolConfig, priority};
 use clap::{Parser, Subcommand};
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc, time::Duration};
 
 /// jemalloc instead of glibc malloc, as reth does: RPC handling and block execution make
 /// many small, short-lived allocations across threads (see docs/performance.md).
@@ -77,6 +77,12 @@ struct Cli {
     /// p2p listen address.
     #[arg(long, default_value = "127.0.0.1")]
     p2p_host: std::net::IpAddr,
+    /// Serve Prometheus metrics at `http://HOST:PORT/metrics` (0 picks a free port).
+    #[arg(long, value_name = "PORT")]
+    metrics_port: Option<u16>,
+    /// Metrics listen address.
+    #[arg(long, default_value = "127.0.0.1")]
+    metrics_host: std::net::IpAddr,
     /// A peer to start from, `PUBKEY@HOST:PORT` (repeatable).
     #[arg(long, value_name = "PUBKEY@HOST:PORT")]
     bootstrap: Vec<String>,
@@ -233,12 +239,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     // A network node joins before the RPC server starts, so that the server offers
     // `dpos_*`.
+    let node_metrics = Arc::new(bytom2_node::metrics::NodeMetrics::default());
+    let rpc_metrics = Arc::new(bytom2_eth_rpc::RpcMetrics::default());
+    if cli.metrics_port.is_some() {
+        rpc_config.metrics = Some(rpc_metrics.clone());
+    }
     let mut network_handle = match network {
-        Some(network) if miner.is_none() => {
-            Some(bytom2_node::network::start(node.clone(), network)?)
-        }
+        Some(network) if miner.is_none() => Some(bytom2_node::network::start(
+            node.clone(),
+            network,
+            node_metrics.clone(),
+        )?),
         _ => None,
     };
+    if let Some(port) = cli.metrics_port {
+        let addr = runtime.block_on(bytom2_node::metrics::serve(
+            SocketAddr::new(cli.metrics_host, port),
+            node.clone(),
+            node_metrics.clone(),
+            rpc_metrics.clone(),
+            network_handle.as_ref().map(|h| h.metrics.clone()),
+        ))?;
+        println!("Metrics: http://{addr}/metrics");
+    }
     let server = runtime
         .block_on(start_server(node.clone(), rpc_config))
         .context("starting the RPC server")?;

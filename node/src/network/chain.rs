@@ -3,13 +3,13 @@
 //! here are held in [`crate::Proposals`] until finalized; what a proposal left out for
 //! good is remembered until the block is finalized, so the pool drops it then.
 
-use crate::{Node, NodeError, Rejected};
+use crate::{Node, NodeError, Rejected, metrics::NodeMetrics};
 use alloy_primitives::{Address, B256, map::HashMap};
 use bytom2_consensus::{Chain, ChainError, Head, evidence::Evidence};
 use bytom2_evm_adapter::{Block, BlockAttributes, ExecutedBlock, InvalidBlock};
 use bytom2_storage::EvidenceRecord;
 use parking_lot::Mutex;
-use std::sync::Arc;
+use std::{collections::BTreeMap, sync::Arc, time::Instant};
 
 /// Proposals whose left-out transactions are remembered at most (older ones are
 /// forgotten: the pool then drops those transactions when a later block fails them).
@@ -20,15 +20,28 @@ const KEPT_REJECTIONS: usize = 64;
 pub struct NodeChain {
     node: Arc<Node>,
     rejected: Mutex<HashMap<B256, Vec<Rejected>>>,
+    metrics: Arc<NodeMetrics>,
+    /// When each unfinalized block was first held here, by number (for the finality
+    /// latency metric; local clock, never consensus data).
+    held_since: Mutex<BTreeMap<(u64, B256), Instant>>,
 }
 
 impl NodeChain {
     /// The consensus port of `node`.
-    pub fn new(node: Arc<Node>) -> Self {
+    pub fn new(node: Arc<Node>, metrics: Arc<NodeMetrics>) -> Self {
         Self {
             node,
             rejected: Mutex::default(),
+            metrics,
+            held_since: Mutex::default(),
         }
+    }
+
+    fn held_now(&self, number: u64, hash: B256) {
+        self.held_since
+            .lock()
+            .entry((number, hash))
+            .or_insert_with(Instant::now);
     }
 
     /// The node.
@@ -50,7 +63,10 @@ impl NodeChain {
 
     /// Verifies `block` and holds it.
     fn verify_and_hold(&self, block: &Block) -> Result<ExecutedBlock, ChainError> {
+        let started = Instant::now();
         let executed = self.node.verify(block).map_err(chain_error)?;
+        NodeMetrics::observe(&self.metrics.verify, started.elapsed());
+        self.held_now(executed.header.number, executed.hash);
         self.node
             .proposals()
             .insert(executed.clone())
@@ -112,7 +128,10 @@ impl Chain for NodeChain {
             timestamp,
             beneficiary,
         );
+        let started = Instant::now();
         let proposal = self.node.propose(attrs).map_err(chain_error)?;
+        NodeMetrics::observe(&self.metrics.propose, started.elapsed());
+        self.held_now(proposal.block.header.number, proposal.block.hash);
         let block = proposal.block.to_block();
         let hash = self
             .node
@@ -142,9 +161,19 @@ impl Chain for NodeChain {
             None => self.verify_and_hold(block)?,
         };
         let rejected = self.rejected.lock().remove(&hash).unwrap_or_default();
+        let number = executed.header.number;
+        let started = Instant::now();
         self.node
             .finalize(executed, Some(certificate), &rejected)
             .map_err(chain_error)?;
+        let now = Instant::now();
+        NodeMetrics::observe(&self.metrics.commit, now - started);
+        let mut held = self.held_since.lock();
+        if let Some(since) = held.get(&(number, hash)) {
+            NodeMetrics::observe(&self.metrics.finality, now - *since);
+        }
+        // Everything at or below a finalized height is decided.
+        *held = held.split_off(&(number + 1, B256::ZERO));
         Ok(())
     }
 

@@ -103,7 +103,7 @@ impl std::fmt::Debug for NetworkConfig {
 }
 
 /// The running network side of a node.
-#[derive(Debug)]
+#[allow(missing_debug_implementations)]
 pub struct NetworkHandle {
     stop: Option<futures::channel::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -111,6 +111,8 @@ pub struct NetworkHandle {
     pub applied: Arc<Mutex<Applied>>,
     /// Ends when the consensus thread stops.
     pub exited: Option<tokio::sync::oneshot::Receiver<()>>,
+    /// Renders the consensus runtime's metrics.
+    pub metrics: crate::metrics::ConsensusMetrics,
 }
 
 impl NetworkHandle {
@@ -138,6 +140,8 @@ const RELAY_QUEUE: usize = 16_384;
 
 /// State shared between the consensus thread and the node's readers.
 struct Shared {
+    metrics: Arc<crate::metrics::NodeMetrics>,
+    reader: Arc<Mutex<Option<cw_tokio::Context>>>,
     provider: CommitteeProvider,
     applied: Arc<Mutex<Applied>>,
     status: Arc<Mutex<ConsensusStatus>>,
@@ -146,7 +150,11 @@ struct Shared {
 
 /// Starts the network side of `node` on its own threads (and makes the node answer
 /// `dpos_*`: call it before the RPC server starts).
-pub fn start(node: Arc<Node>, cfg: NetworkConfig) -> anyhow::Result<NetworkHandle> {
+pub fn start(
+    node: Arc<Node>,
+    cfg: NetworkConfig,
+    metrics: Arc<crate::metrics::NodeMetrics>,
+) -> anyhow::Result<NetworkHandle> {
     // A port in use is a clear error here, not a panic in the listener.
     std::net::TcpListener::bind(cfg.listen)
         .with_context(|| format!("p2p address {} is not available", cfg.listen))?;
@@ -161,7 +169,18 @@ pub fn start(node: Arc<Node>, cfg: NetworkConfig) -> anyhow::Result<NetworkHandl
         Arc::new(FixedCommittee(cfg.committee.clone())),
         cfg.validator.then(|| cfg.key.clone()),
     );
+    let reader: Arc<Mutex<Option<cw_tokio::Context>>> = Arc::default();
+    let slot = reader.clone();
+    let consensus_metrics: crate::metrics::ConsensusMetrics = Arc::new(move || {
+        slot.lock()
+            .expect("not poisoned")
+            .as_ref()
+            .map(|ctx| commonware_runtime::Metrics::encode(ctx))
+            .unwrap_or_default()
+    });
     let shared = Shared {
+        metrics,
+        reader,
         provider,
         applied: applied.clone(),
         status: Arc::new(Mutex::new(ConsensusStatus::default())),
@@ -200,6 +219,7 @@ pub fn start(node: Arc<Node>, cfg: NetworkConfig) -> anyhow::Result<NetworkHandl
         thread: Some(thread),
         applied,
         exited: Some(exited_rx),
+        metrics: consensus_metrics,
     })
 }
 
@@ -212,6 +232,8 @@ async fn run(
     stop: futures::channel::oneshot::Receiver<()>,
 ) {
     let Shared {
+        metrics,
+        reader,
         provider,
         applied,
         status,
@@ -266,7 +288,8 @@ async fn run(
     let status_channel = network.register(channel::STATUS, Quota::per_second(NZU32!(4)));
     network.start();
 
-    let chain = Arc::new(NodeChain::new(node.clone()));
+    *reader.lock().expect("not poisoned") = Some(ctx.child("metrics"));
+    let chain = Arc::new(NodeChain::new(node.clone(), metrics));
     let limits = BlockLimits {
         max_transactions: node.config().max_block_txs,
         max_transaction_size: node.config().pool.max_tx_size,

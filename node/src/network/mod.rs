@@ -175,7 +175,7 @@ pub fn start(
         slot.lock()
             .expect("not poisoned")
             .as_ref()
-            .map(|ctx| commonware_runtime::Metrics::encode(ctx))
+            .map(commonware_runtime::Metrics::encode)
             .unwrap_or_default()
     });
     let shared = Shared {

@@ -158,6 +158,8 @@ export async function startDevnet({
 
   /** name → ChildProcess of a node this test (re)started itself. */
   const own = new Map();
+  /** pid → { code, signal } of the nodes this test started that have exited. */
+  const exits = new Map();
   let nodes = [];
   let stopped = false;
 
@@ -221,10 +223,18 @@ export async function startDevnet({
         fs.closeSync(fd);
       }
       own.set(`${name}#${child.pid}`, child);
-      child.on("exit", () => own.delete(`${name}#${child.pid}`));
+      child.on("exit", (code, sig) => {
+        own.delete(`${name}#${child.pid}`);
+        exits.set(child.pid, { code, signal: sig });
+      });
       n.pid = child.pid;
       if (wait) await devnet.waitRpc(name, timeoutMs);
       return child.pid;
+    },
+
+    /** How a node process this test started exited ({code, signal}), or undefined. */
+    exitStatus(pid) {
+      return exits.get(pid);
     },
 
     /** Waits until the node's RPC answers eth_blockNumber. */

@@ -12,6 +12,7 @@
 #
 # Needs root and iproute2 (`ip netns`, veth, bridge), curl and jq. Without them it prints
 # "skipped: ..." and exits 0, unless BYTOM2_REQUIRE_NETNS=1 (then it fails).
+# BYTOM2_NETNS_LOG_LEVEL=FILTER sets the nodes' --log-level (default: devnet's "info").
 # BYTOM2_NETNS_KEEP=1 keeps the work directory (nodes.json, logs, data) after the run.
 # Binary: $BYTOM2_BIN, default target/debug/bytom2 (`cargo build -p bytom2-node --bin bytom2`).
 # Takes about a minute.
@@ -148,6 +149,9 @@ for i in "${!NAMES[@]}"; do
   args=()
   while IFS= read -r -d '' a; do args+=("$a"); done < <(jq -j ".[$i].args[] | (., \"\u0000\")" "$NODES")
   for j in "${!args[@]}"; do
+    if [ "${args[$j]}" = --log-level ] && [ -n "${BYTOM2_NETNS_LOG_LEVEL:-}" ]; then
+      args[$((j + 1))]=$BYTOM2_NETNS_LOG_LEVEL
+    fi
     if [ "${args[$j]}" = --bootstrap ]; then
       b=${args[$((j + 1))]}
       port=${b##*:}
@@ -180,6 +184,16 @@ height() { # index -> newest finalized height, or -1 if the node does not answer
 }
 block_hash() { # index height
   rpc "$1" eth_getBlockByNumber "[\"$(printf '0x%x' "$2")\", false]" | jq -r '.result.hash // "null"'
+}
+status() { # index -> a one-line summary of dpos_status (informational)
+  local r view fin npeers ph p heights=""
+  if r=$(rpc "$1" dpos_status '[]' 2>/dev/null) &&
+    read -r view fin npeers ph < <(jq -r '.result | [.view, .finalizedHeight, (.peers | length), (.peers | map(.finalizedHeight) | join(",") | if . == "" then "-" else . end)] | @tsv' <<<"$r"); then
+    for p in ${ph//,/ }; do [ "$p" = - ] || heights+="$((p)),"; done
+    echo "view=$((view)) finalized=$((fin)) peers=$npeers (their finalized heights: ${heights%,})"
+  else
+    echo "dpos_status unavailable"
+  fi
 }
 alive_check() {
   local i
@@ -254,6 +268,7 @@ while :; do
   sleep 1
 done
 log "step 2: others finalized >= $PARTITION_BLOCKS blocks without validator-3 in $((SECONDS - t_cut))s; validator-3 stayed at $v3_head: $line"
+log "step 2: validator-3's dpos_status: $(status "$V3"); validator-0's: $(status "$(index_of validator-0)")"
 
 # --- 3. heal ------------------------------------------------------------------------
 ip -n "$HUB" link set "p$V3" up
@@ -276,6 +291,7 @@ while :; do
   sleep 1
 done
 log "step 3: validator-3 caught up with the others' head in $((SECONDS - t_heal))s: $line"
+log "step 3: validator-3's dpos_status: $(status "$V3")"
 # Validator-3 votes again: the majority keeps finalizing with it.
 common=$(all_min)
 log "step 3: comparing block hashes at every height 0..$common on all ${#NAMES[@]} nodes"

@@ -49,6 +49,8 @@ fn lossy_link() -> Link {
 
 struct Sim {
     keys: Vec<PrivateKey>,
+    /// Times each node's data was wiped (a fresh storage prefix each time).
+    wipes: Vec<usize>,
     /// Validators that sign conflicting votes.
     equivocators: Vec<usize>,
     source: Arc<dyn CommitteeSource>,
@@ -99,6 +101,7 @@ impl Sim {
         }
         Self {
             keys,
+            wipes: vec![0; n],
             equivocators: Vec::new(),
             source,
             epoch_length,
@@ -133,7 +136,7 @@ impl Sim {
             blocker: control,
             peers: self.oracle.manager(),
             epoch_length: NonZeroU64::new(self.epoch_length).unwrap(),
-            partition_prefix: format!("v{i}"),
+            partition_prefix: format!("v{i}-w{}", self.wipes[i]),
             block_time: BLOCK_TIME,
             limits: BlockLimits::default(),
             timeouts: Timeouts::for_block_time(BLOCK_TIME),
@@ -155,6 +158,12 @@ impl Sim {
         if let Some(h) = self.handles[i].take() {
             h.abort();
         }
+    }
+
+    /// Deletes node `i`'s data (chain and consensus storage), as `rm -rf datadir`.
+    fn wipe(&mut self, i: usize) {
+        self.chains[i] = Arc::new(MockChain::new());
+        self.wipes[i] += 1;
     }
 
     fn heads(&self, nodes: &[usize]) -> Vec<u64> {
@@ -500,5 +509,28 @@ fn an_equivocating_validator_leaves_evidence_on_every_honest_node() {
                 assert_eq!(again, e);
             }
         }
+    });
+}
+
+#[test]
+fn a_validator_whose_data_was_deleted_resyncs_from_genesis() {
+    runner(21).start(|ctx| async move {
+        let all: Vec<_> = (0..4).collect();
+        let source = Arc::new(FixedCommittee(committee_of(&all)));
+        let mut sim = Sim::with_source(&ctx, 4, good_link(), source, 10).await;
+        for i in 0..4 {
+            sim.start(&ctx, i).await;
+        }
+        assert!(sim.wait_for(&ctx, &all, 25, Duration::from_secs(300)).await);
+        sim.crash(2);
+        sim.wipe(2);
+        sim.start(&ctx, 2).await;
+        let target = sim.heads(&[0, 1, 3]).into_iter().max().unwrap() + 3;
+        assert!(
+            sim.wait_for(&ctx, &all, target, Duration::from_secs(600)).await,
+            "heads {:?}",
+            sim.heads(&all)
+        );
+        sim.check_safety();
     });
 }

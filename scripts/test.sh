@@ -41,7 +41,28 @@ echo "== doctests"
 cargo test --workspace --locked --doc
 
 echo "== client tests against the bytom2 binary"
-cargo build --locked -p bytom2-node --bin bytom2
+# The client tests run the test-only `--equivocate` flag (cargo feature `equivocate`;
+# release builds leave it out).
+cargo build --locked -p bytom2-node --bin bytom2 --features equivocate
 export BYTOM2_BIN="$PWD/target/debug/bytom2"
 (cd tests && npm test)
 python3 -m pytest -q tests/py
+
+echo "== network partition test (network namespaces: tests/netns/partition.sh)"
+netns_packages=()
+command -v ip >/dev/null 2>&1 || netns_packages+=(iproute2)
+command -v jq >/dev/null 2>&1 || netns_packages+=(jq)
+command -v curl >/dev/null 2>&1 || netns_packages+=(curl)
+if [ ${#netns_packages[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${netns_packages[@]}" >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${netns_packages[@]}" >/dev/null
+  fi
+fi
+# Root in CI must run it; elsewhere it says "skipped: ..." when it cannot.
+if [ "$(id -u)" = 0 ] && [ "${CI:-}" = true ]; then
+  BYTOM2_REQUIRE_NETNS=1 bash tests/netns/partition.sh
+else
+  bash tests/netns/partition.sh
+fi

@@ -8,13 +8,15 @@
 #     three validators (a 2f+1 quorum of 4) and the full node keep finalizing (>= 10 more
 #     blocks) while validator-3's head stays put;
 #  3. the cable is plugged back: validator-3 catches up to the others' head within 60 s,
-#     and all five nodes hold the same block hash at every height from 0 to a common one.
+#     a block it proposes is finalized again, and all five nodes hold the same block hash
+#     at every height from 0 to a common one.
 #
 # Needs root and iproute2 (`ip netns`, veth, bridge), curl and jq. Without them it prints
 # "skipped: ..." and exits 0, unless BYTOM2_REQUIRE_NETNS=1 (then it fails).
 # BYTOM2_NETNS_LOG_LEVEL=FILTER sets the nodes' --log-level (default: devnet's "info").
 # BYTOM2_NETNS_KEEP=1 keeps the work directory (nodes.json, logs, data) after the run.
 # Binary: $BYTOM2_BIN, default target/debug/bytom2 (`cargo build -p bytom2-node --bin bytom2`).
+# START_TIMEOUT, PARTITION_BLOCKS, PARTITION_TIMEOUT, CATCHUP_TIMEOUT, CATCHUP_LAG: see below.
 # Takes about a minute.
 #
 #   sudo bash tests/netns/partition.sh
@@ -22,11 +24,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 BIN=${BYTOM2_BIN:-$PWD/target/debug/bytom2}
-START_TIMEOUT=${START_TIMEOUT:-90}   # s until every node finalizes height 5
-PARTITION_BLOCKS=10                  # blocks the majority finalizes during the partition
-PARTITION_TIMEOUT=60                 # s allowed for them
-CATCHUP_TIMEOUT=60                   # s for validator-3 to catch up after healing
-CATCHUP_LAG=2                        # blocks behind the others that count as caught up
+# Bounds (the environment may override them):
+START_TIMEOUT=${START_TIMEOUT:-90}           # s until every node finalizes height 5
+PARTITION_BLOCKS=${PARTITION_BLOCKS:-10}     # blocks the majority finalizes while cut off
+PARTITION_TIMEOUT=${PARTITION_TIMEOUT:-60}   # s allowed for them
+CATCHUP_TIMEOUT=${CATCHUP_TIMEOUT:-60}       # s for validator-3 to catch up after healing
+CATCHUP_LAG=${CATCHUP_LAG:-2}                # blocks behind the others that count as caught up
 
 skip() {
   if [ "${BYTOM2_REQUIRE_NETNS:-0}" = 1 ]; then
@@ -292,7 +295,34 @@ while :; do
 done
 log "step 3: validator-3 caught up with the others' head in $((SECONDS - t_heal))s: $line"
 log "step 3: validator-3's dpos_status: $(status "$V3")"
-# Validator-3 votes again: the majority keeps finalizing with it.
+
+# Back in consensus, not only following: a block it proposed (its fee recipient in the
+# chain spec is the block's miner) is finalized. Leaders rotate, so one comes in seconds.
+v3_key=$(jq -r --arg n validator-3 '.[] | select(.name == $n) | .publicKey | ascii_downcase' "$NODES")
+v3_fee=$(jq -r --arg k "$v3_key" '[.. | objects | select(has("validators")) | .validators[] |
+  select(.publicKey | ascii_downcase == $k) | .feeRecipient | ascii_downcase] | first // empty' "$WORK/spec.json")
+[ -n "$v3_fee" ] || die "validator-3's fee recipient is not in spec.json"
+miners() { # index from to -> "height miner" lines
+  local h batch=""
+  for h in $(seq "$2" "$3"); do
+    batch+=$(printf '{"jsonrpc":"2.0","id":%d,"method":"eth_getBlockByNumber","params":["0x%x",false]},' "$h" "$h")
+  done
+  ip netns exec "${NSES[$1]}" curl -sf -m 10 -H 'content-type: application/json' -d "[${batch%,}]" \
+    "http://${IPS[$1]}:${RPCPORTS[$1]}" |
+    jq -r 'sort_by(.id) | .[] | select(.result != null) | "\(.id) \(.result.miner | ascii_downcase)"'
+}
+t_prop=$SECONDS
+while :; do
+  alive_check
+  heights; line=$LINE
+  proposed=$(miners 0 $((v3_head + 1)) "${H[0]}" | awk -v f="$v3_fee" '$2 == f { print $1; exit }')
+  [ -n "$proposed" ] && break
+  [ $((SECONDS - t_prop)) -lt 30 ] ||
+    die "no block proposed by validator-3 (miner $v3_fee) finalized above $v3_head within 30 s of catching up: $line"
+  sleep 1
+done
+log "step 3: validator-3 proposes again: block $proposed (miner $v3_fee, validator-3's fee recipient) is final on ${NAMES[0]}"
+
 common=$(all_min)
 log "step 3: comparing block hashes at every height 0..$common on all ${#NAMES[@]} nodes"
 # One JSON-RPC batch per node: the hashes of heights 0..common, in order.

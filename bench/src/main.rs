@@ -5,8 +5,10 @@
 //! inclusion latency at half capacity, the read path (64 concurrent clients), peak memory
 //! and data size, start-up time; on bytom2 alone, native (type 0x62) against Ethereum BTM
 //! transfers (issue #5); wallets that poll receipts and explorers that read while blocks
-//! are made (issue #19, `--only wallets`). Run through `bench/run.sh`.
+//! are made (issue #19, `--only wallets`); a BFT devnet of validators and a full node
+//! against the dev node (issue #21, `--only devnet`). Run through `bench/run.sh`.
 
+mod devnet;
 mod load;
 mod native;
 mod nodes;
@@ -70,6 +72,30 @@ struct Args {
     /// Where to write the markdown report.
     #[arg(long, default_value = "bench/RESULTS.md")]
     out: PathBuf,
+    /// `--only devnet`: validators of the devnet under load (plus 1 full node).
+    #[arg(long, default_value_t = 4)]
+    devnet_validators: usize,
+    /// `--only devnet`: committee sizes of the idle devnets (idle CPU and finality).
+    #[arg(long, value_delimiter = ',', default_value = "4,7,10")]
+    devnet_sweep: Vec<usize>,
+    /// `--only devnet`: block time of the devnets (s).
+    #[arg(long, default_value_t = 0.5)]
+    devnet_block_time: f64,
+    /// `--only devnet`: transfers timed one at a time for the idle finality latency.
+    #[arg(long, default_value_t = 50)]
+    devnet_idle_samples: usize,
+    /// `--only devnet`: seconds of each idle CPU measurement.
+    #[arg(long, default_value_t = 20.0)]
+    devnet_idle_seconds: f64,
+    /// `--only devnet`: seconds of the open-loop load at half the measured capacity.
+    #[arg(long, default_value_t = 20.0)]
+    devnet_half_seconds: f64,
+    /// `--only devnet`: do not restart the loaded devnet's nodes with `--metrics-port`.
+    #[arg(long)]
+    devnet_no_metrics: bool,
+    /// `--only devnet`: skip the dev node's runs.
+    #[arg(long)]
+    devnet_skip_dev: bool,
 }
 
 /// Phases that can run alone.
@@ -82,6 +108,9 @@ enum Only {
     /// Wallets polling receipts and readers during block production, on both nodes
     /// (issue #19); its section of the report is replaced in `--out`.
     Wallets,
+    /// `bytom2 devnet` (validators and a full node) measured through its full node,
+    /// beside the dev node (issue #21); its section of the report is replaced in `--out`.
+    Devnet,
 }
 
 fn keys(count: usize) -> anyhow::Result<Vec<PrivateKeySigner>> {
@@ -142,6 +171,41 @@ fn main() -> anyhow::Result<()> {
         let section = wallets::section(&args_summary(&args), &r);
         return replace_section(&args.out, wallets::TITLE, &section);
     }
+    if let Some(Only::Devnet) = args.only {
+        let opts = devnet::Opts {
+            validators: args.devnet_validators,
+            sweep: args.devnet_sweep.clone(),
+            idle_samples: args.devnet_idle_samples,
+            idle_seconds: args.devnet_idle_seconds,
+            half_seconds: args.devnet_half_seconds,
+            block_time: args.devnet_block_time,
+            metrics: !args.devnet_no_metrics,
+            skip_dev: args.devnet_skip_dev,
+        };
+        let busy = |when: &str| {
+            let list = devnet::busy_processes(3.0);
+            let text = if list.is_empty() {
+                "none".to_string()
+            } else {
+                list.iter()
+                    .map(|(n, p)| format!("{n} {p:.0}%"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            eprintln!("[devnet] other processes above 5% of a core {when}: {text}");
+            format!("other processes above 5% of a core over 3 s {when}: {text}")
+        };
+        let before = busy("before");
+        let r = runtime.block_on(devnet::run(&ctx, &opts));
+        let after = busy("after");
+        let section = devnet::section(
+            &args_summary(&args),
+            &opts,
+            &r,
+            &format!("{before}; {after}."),
+        );
+        return replace_section(&args.out, devnet::TITLE, &section);
+    }
     if let Some(Only::Native) = args.only {
         let r = runtime
             .block_on(phases::native_vs_eth(&ctx))
@@ -164,6 +228,15 @@ fn main() -> anyhow::Result<()> {
             md = report::splice(&md, wallets::TITLE, &section);
         }
         Err(e) => eprintln!("the wallets phase failed: {e:#}"),
+    }
+    // The devnet section (`--only devnet`) is kept from the previous report.
+    let old = std::fs::read_to_string(&args.out).unwrap_or_default();
+    if let Some(start) = old.find(devnet::TITLE) {
+        let rest = &old[start + devnet::TITLE.len()..];
+        let end = rest
+            .find("\n## ")
+            .map_or(old.len(), |e| start + devnet::TITLE.len() + e);
+        md = report::splice(&md, devnet::TITLE, &old[start..end]);
     }
     println!("{md}");
     std::fs::write(&args.out, md).with_context(|| format!("writing {}", args.out.display()))?;

@@ -19,7 +19,7 @@ pub(crate) struct NodeProc {
     pub(crate) startup: f64,
 }
 
-fn free_port() -> anyhow::Result<u16> {
+pub(crate) fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
@@ -128,6 +128,11 @@ impl NodeProc {
             url,
             startup,
         })
+    }
+
+    /// Its process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Peak resident set size (VmHWM) in MiB.

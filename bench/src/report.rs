@@ -3,7 +3,7 @@
 use crate::phases::{NativeVsEth, NodeResults, Throughput};
 use std::fmt::Write;
 
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
@@ -30,7 +30,7 @@ fn machine() -> String {
     format!("{cores} cores ({cpu}), {mem:.0} GiB RAM")
 }
 
-fn date() -> String {
+pub(crate) fn date() -> String {
     std::process::Command::new("date")
         .args(["-u", "+%Y-%m-%d %H:%M UTC"])
         .output()

@@ -245,8 +245,9 @@ impl ValidatorKey {
             },
             _ => unreadable(path, &e),
         })?;
+        // Checked before reading, warned about only once the file proved to be a key.
         #[cfg(unix)]
-        warn_if_shared(path, &file);
+        let shared = is_shared(&file);
 
         let mut bytes = Vec::new();
         file.take(MAX_KEY_FILE_LEN + 1)
@@ -279,6 +280,15 @@ impl ValidatorKey {
         let file_json = parsed.map_err(not_key_file)?;
         let result = Self::from_file_json(path, &file_json);
         file_json.wipe();
+        #[cfg(unix)]
+        if let (Ok(_), Some(mode)) = (&result, shared) {
+            tracing::warn!(
+                target: "consensus::keys",
+                path = %path.display(),
+                mode = format_args!("{mode:o}"),
+                "validator key file is readable by group or others; restrict it with chmod 600"
+            );
+        }
         result
     }
 
@@ -394,21 +404,12 @@ fn decode_hex32(s: &str) -> Result<[u8; 32], String> {
     Ok(out)
 }
 
-/// Warns if group or others may read the key file.
+/// The file's mode if group or others may read it.
 #[cfg(unix)]
-fn warn_if_shared(path: &Path, file: &File) {
+fn is_shared(file: &File) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt as _;
-    if let Ok(meta) = file.metadata() {
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            tracing::warn!(
-                target: "consensus::keys",
-                path = %path.display(),
-                mode = format_args!("{mode:o}"),
-                "validator key file is readable by group or others; restrict it with chmod 600"
-            );
-        }
-    }
+    let mode = file.metadata().ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then_some(mode)
 }
 
 fn unreadable(path: &Path, e: &io::Error) -> KeyError {

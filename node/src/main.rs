@@ -83,7 +83,11 @@ struct Cli {
     /// Metrics listen address.
     #[arg(long, default_value = "127.0.0.1")]
     metrics_host: std::net::IpAddr,
-    /// A peer to start from, `PUBKEY@HOST:PORT` (repeatable).
+    /// The address peers dial this node at (default: the p2p listen address; required
+    /// when listening on 0.0.0.0).
+    #[arg(long, value_name = "IP:PORT")]
+    p2p_external: Option<SocketAddr>,
+    /// A peer to start from, `PUBKEY@HOST:PORT` (repeatable; HOST an IP or a DNS name).
     #[arg(long, value_name = "PUBKEY@HOST:PORT")]
     bootstrap: Vec<String>,
     /// Test-only (cargo feature `equivocate`): as a validator, sign a conflicting vote
@@ -408,7 +412,24 @@ fn network_config(
         }
         None => Duration::from_millis(500),
     };
+    anyhow::ensure!(
+        cli.p2p_port != 0,
+        "--p2p-port must be a fixed port on a network (peers dial it)"
+    );
     let listen = SocketAddr::new(cli.p2p_host, cli.p2p_port);
+    let dialable = match cli.p2p_external {
+        Some(addr) => addr,
+        None if listen.ip().is_unspecified() => anyhow::bail!(
+            "--p2p-host {} needs --p2p-external IP:PORT (the address peers dial)",
+            listen.ip()
+        ),
+        None => listen,
+    };
+    // Before the data directory is opened: a port in use is the only thing said.
+    drop(
+        std::net::TcpListener::bind(listen)
+            .with_context(|| format!("p2p address {listen} is not available"))?,
+    );
     Ok(bytom2_node::network::NetworkConfig {
         key: key.private_key().clone(),
         validator,
@@ -418,7 +439,7 @@ fn network_config(
         epoch_length: std::num::NonZeroU64::new(spec.params.epoch_length)
             .context("epoch length is zero")?,
         listen,
-        dialable: listen,
+        dialable,
         bootstrappers,
         block_time,
         storage: datadir.join("consensus"),
@@ -430,18 +451,28 @@ fn network_config(
     })
 }
 
-/// Parses `PUBKEY@HOST:PORT`.
-fn parse_bootstrap(s: &str) -> anyhow::Result<(bytom2_consensus::PublicKey, SocketAddr)> {
+/// Parses `PUBKEY@HOST:PORT`; a host that is not an IP address is a DNS name, resolved
+/// at each dial (container names resolve only once their container runs).
+fn parse_bootstrap(
+    s: &str,
+) -> anyhow::Result<(bytom2_consensus::PublicKey, commonware_p2p::Ingress)> {
     let (key, addr) = s
         .split_once('@')
         .with_context(|| format!("--bootstrap {s:?} is not PUBKEY@HOST:PORT"))?;
     let key = bytom2_consensus::keys::parse_public_key(key)
         .with_context(|| format!("--bootstrap {s:?}"))?;
-    let addr = std::net::ToSocketAddrs::to_socket_addrs(addr)
-        .with_context(|| format!("--bootstrap {s:?}: bad address"))?
-        .next()
-        .with_context(|| format!("--bootstrap {s:?}: address resolves to nothing"))?;
-    Ok((key, addr))
+    if let Ok(socket) = addr.parse::<SocketAddr>() {
+        return Ok((key, commonware_p2p::Ingress::Socket(socket)));
+    }
+    let (host, port) = addr
+        .rsplit_once(':')
+        .with_context(|| format!("--bootstrap {s:?}: expected HOST:PORT"))?;
+    let port: u16 = port
+        .parse()
+        .with_context(|| format!("--bootstrap {s:?}: bad port"))?;
+    let host = commonware_utils::hostname::Hostname::new(host)
+        .map_err(|e| anyhow::anyhow!("--bootstrap {s:?}: bad host name: {e}"))?;
+    Ok((key, commonware_p2p::Ingress::Dns { host, port }))
 }
 
 fn print_banner(dev: bool, chain_id: u64, datadir: &std::path::Path, url: &str) {

@@ -64,8 +64,11 @@ export async function blockNumber(url, timeoutMs = 3000) {
  * Whether any thread of `pid` still runs. A SIGKILLed multi-threaded process shows its
  * main thread as a zombie while other threads are still exiting (and still hold its
  * files, e.g. the data directory's lock): it is dead only once every thread is.
+ *
+ * Only meaningful for a pid that cannot have been reused: a child not yet reaped. Use
+ * the devnet's `isUp(pid)`, which knows which pids those are.
  */
-export function alive(pid) {
+function threadsAlive(pid) {
   if (!pid) return false;
   let tasks;
   try {
@@ -86,6 +89,15 @@ export function alive(pid) {
   return false;
 }
 
+/** Whether `pid`'s command line mentions `text` (false for a zombie or a missing pid). */
+function cmdlineHas(pid, text) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text);
+  } catch {
+    return false;
+  }
+}
+
 function signal(pid, sig) {
   try {
     process.kill(pid, sig);
@@ -93,16 +105,6 @@ function signal(pid, sig) {
   } catch {
     return false;
   }
-}
-
-/** Waits until `pid` is dead (or a zombie); false on timeout. */
-export async function waitDead(pid, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  while (alive(pid)) {
-    if (Date.now() > end) return false;
-    await sleep(25);
-  }
-  return true;
 }
 
 /** The last `lines` lines of a file (each cut to `width` characters). */
@@ -156,12 +158,11 @@ export async function startDevnet({
   proc.stderr.on("data", (d) => (output += d));
   const exited = new Promise((resolve) => proc.on("exit", (code, sig) => resolve({ code, sig })));
 
-  /** name → ChildProcess of a node this test (re)started itself. */
+  /** pid → { name, child, exit } of every node process this test started itself. */
   const own = new Map();
-  /** pid → { code, signal } of the nodes this test started that have exited. */
-  const exits = new Map();
   let nodes = [];
   let stopped = false;
+  const devnetRunning = () => proc.exitCode === null && proc.signalCode === null;
 
   const devnet = {
     dir,
@@ -184,24 +185,42 @@ export async function startDevnet({
     get fullNodes() {
       return nodes.filter((n) => n.role === "full");
     },
-    /** Every pid of a node process that may still run (devnet's children and our own). */
-    pids() {
-      const set = new Set(nodes.map((n) => n.pid).filter(Boolean));
-      for (const n of devnet.originalPids) set.add(n);
-      for (const c of own.values()) set.add(c.pid);
-      return [...set];
-    },
+    /** The pids `bytom2 devnet` started (nodes.json as first read). */
     originalPids: [],
+
+    /**
+     * Whether node process `pid` (one the devnet or this test started) still runs, without
+     * ever looking at a reused pid: a process this test started counts as up until Node
+     * reaps it (its "exit" event: every thread is gone); one the devnet started is its
+     * unreaped child while the devnet runs, and afterwards must still name this devnet's
+     * directory on its command line.
+     */
+    isUp(pid) {
+      const o = own.get(pid);
+      if (o) return o.exit === undefined;
+      if (!devnet.originalPids.includes(pid)) return false;
+      return devnetRunning() ? threadsAlive(pid) : threadsAlive(pid) && cmdlineHas(pid, dir);
+    },
+
+    /** Waits until `isUp(pid)` is false; false on timeout. */
+    async waitDown(pid, timeoutMs) {
+      const end = Date.now() + timeoutMs;
+      while (devnet.isUp(pid)) {
+        if (Date.now() > end) return false;
+        await sleep(25);
+      }
+      return true;
+    },
 
     /** Sends `sig` to the node's current process and waits until it is gone. */
     async kill(name, sig = "SIGKILL", timeoutMs = 20_000) {
       const n = devnet.node(name);
       const pid = n.pid;
-      if (!alive(pid)) throw new Error(`${name} (pid ${pid}) is not running`);
+      if (!devnet.isUp(pid)) throw new Error(`${name} (pid ${pid}) is not running`);
       signal(pid, sig);
-      if (!(await waitDead(pid, timeoutMs))) {
-        signal(pid, "SIGKILL");
-        await waitDead(pid, 5000);
+      if (!(await devnet.waitDown(pid, timeoutMs))) {
+        if (devnet.isUp(pid)) signal(pid, "SIGKILL");
+        await devnet.waitDown(pid, 5000);
         throw new Error(`${name} (pid ${pid}) did not exit within ${timeoutMs} ms of ${sig}\n${tail(n.log)}`);
       }
       return pid;
@@ -209,11 +228,12 @@ export async function startDevnet({
 
     /**
      * Starts the node again with its exact nodes.json arguments (output appended to its
-     * node.log). With `wait` (default), waits until its RPC answers.
+     * node.log). With `wait` (default), waits until its RPC answers. Returns the new pid.
      */
     async restart(name, { wait = true, timeoutMs = 30_000 } = {}) {
+      if (stopped) throw new Error("the devnet is stopped");
       const n = devnet.node(name);
-      if (alive(n.pid)) throw new Error(`${name} (pid ${n.pid}) is still running`);
+      if (devnet.isUp(n.pid)) throw new Error(`${name} (pid ${n.pid}) is still running`);
       const fd = fs.openSync(n.log, "a");
       fs.writeSync(fd, `\n==== test: restarting ${name} at ${new Date().toISOString()} ====\n`);
       let child;
@@ -222,11 +242,9 @@ export async function startDevnet({
       } finally {
         fs.closeSync(fd);
       }
-      own.set(`${name}#${child.pid}`, child);
-      child.on("exit", (code, sig) => {
-        own.delete(`${name}#${child.pid}`);
-        exits.set(child.pid, { code, signal: sig });
-      });
+      const entry = { name, child, exit: undefined };
+      own.set(child.pid, entry);
+      child.on("exit", (code, sig) => (entry.exit = { code, signal: sig }));
       n.pid = child.pid;
       if (wait) await devnet.waitRpc(name, timeoutMs);
       return child.pid;
@@ -234,7 +252,7 @@ export async function startDevnet({
 
     /** How a node process this test started exited ({code, signal}), or undefined. */
     exitStatus(pid) {
-      return exits.get(pid);
+      return own.get(pid)?.exit;
     },
 
     /** Waits until the node's RPC answers eth_blockNumber. */
@@ -245,14 +263,14 @@ export async function startDevnet({
         try {
           return await blockNumber(n.rpcUrl, 1000);
         } catch (e) {
-          if (!alive(n.pid)) throw new Error(`${name} (pid ${n.pid}) exited before its RPC answered\n${tail(n.log)}`);
+          if (!devnet.isUp(n.pid)) throw new Error(`${name} (pid ${n.pid}) exited before its RPC answered\n${tail(n.log)}`);
           if (Date.now() > end) throw new Error(`${name}'s RPC did not answer within ${timeoutMs} ms: ${e.message}\n${tail(n.log)}`);
           await sleep(100);
         }
       }
     },
 
-    /** { name: head number, or "error: …" } of every node. */
+    /** { name: head number, or "down" / "error: …" } of every node. */
     async heads() {
       const out = {};
       await Promise.all(
@@ -260,7 +278,7 @@ export async function startDevnet({
           try {
             out[n.name] = await blockNumber(n.rpcUrl, 2000);
           } catch (e) {
-            out[n.name] = alive(n.pid) ? `error: ${e.cause?.code ?? e.message}` : "down";
+            out[n.name] = devnet.isUp(n.pid) ? `error: ${e.cause?.code ?? e.message}` : "down";
           }
         }),
       );
@@ -305,34 +323,49 @@ export async function startDevnet({
       for (const name of names) await devnet.waitForHeight(name, height, Math.max(1, end - Date.now()), what);
     },
 
-    /** Sends SIGTERM to every process, waits (SIGKILL after a bound), removes the dir. */
+    /**
+     * Sends SIGTERM to the devnet process and to every node this test started, waits for
+     * them (SIGKILL after a bound), then removes the directory (kept with `keep` or
+     * BYTOM2_KEEP_DEVNET=1, and its path printed).
+     */
     async stop({ keep = !!process.env.BYTOM2_KEEP_DEVNET } = {}) {
       if (stopped) return;
       stopped = true;
-      const pids = devnet.pids();
-      if (proc.exitCode === null && proc.signalCode === null) signal(proc.pid, "SIGTERM");
-      for (const c of own.values()) signal(c.pid, "SIGTERM");
-      // The devnet stops its nodes (SIGKILL after its own 15 s); wait a little longer.
+      if (devnetRunning()) signal(proc.pid, "SIGTERM");
+      const mine = [...own.entries()].filter(([, o]) => o.exit === undefined);
+      for (const [pid] of mine) signal(pid, "SIGTERM");
+      // The devnet stops its nodes (and SIGKILLs them after its own 15 s).
       const devnetDone = await Promise.race([exited.then(() => true), sleep(25_000).then(() => false)]);
-      if (!devnetDone) signal(proc.pid, "SIGKILL");
+      if (!devnetDone) {
+        signal(proc.pid, "SIGKILL");
+        await exited;
+      }
       const end = Date.now() + 10_000;
-      for (const pid of pids) {
-        if (!(await waitDead(pid, Math.max(0, end - Date.now())))) {
+      for (const [pid] of mine) {
+        if (!(await devnet.waitDown(pid, Math.max(0, end - Date.now())))) {
           signal(pid, "SIGKILL");
-          await waitDead(pid, 5000);
+          await devnet.waitDown(pid, 5000);
+        }
+      }
+      // The devnet's own nodes, should it have left any (checked by command line).
+      for (const pid of devnet.originalPids) {
+        if (devnet.isUp(pid)) {
+          signal(pid, "SIGKILL");
+          await devnet.waitDown(pid, 5000);
         }
       }
       running.delete(devnet);
-      const leftovers = pids.filter(alive);
+      const leftovers = [...devnet.originalPids, ...mine.map(([pid]) => pid)].filter((pid) => devnet.isUp(pid));
       if (keep) console.log(`# devnet kept in ${dir}`);
       else fs.rmSync(dir, { recursive: true, force: true });
       if (leftovers.length) throw new Error(`processes still alive after stop: ${leftovers.join(", ")}`);
       return { devnetExitedCleanly: devnetDone };
     },
 
+    /** For process exit: SIGTERM to the devnet, SIGKILL to every node still up. */
     killAllSync() {
-      signal(proc.pid, "SIGTERM");
-      for (const pid of devnet.pids()) signal(pid, "SIGKILL");
+      for (const pid of [...devnet.originalPids, ...own.keys()]) if (devnet.isUp(pid)) signal(pid, "SIGKILL");
+      if (devnetRunning()) signal(proc.pid, "SIGTERM");
     },
   };
   running.add(devnet);

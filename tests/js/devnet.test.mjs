@@ -6,9 +6,10 @@
 // root) and on balances.
 //
 // Run: cd tests && node --test --test-concurrency=1 js/devnet.test.mjs
-// BYTOM2_KEEP_DEVNET=1 keeps the devnet directories (logs, data) for inspection;
+// A failed test keeps its devnet's directory (logs, data; the path is printed), and
+// BYTOM2_KEEP_DEVNET=1 keeps it always;
 // DEVNET_SEED fixes the random crash schedule of the crash-safety test.
-import { describe, test, before, after } from "node:test";
+import { describe, test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { ethers } from "ethers";
 import { createPublicClient, createWalletClient, http, defineChain, parseEther } from "viem";
@@ -16,7 +17,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { contracts } from "./helpers.mjs";
 import * as N from "./native-tx.mjs";
 import {
-  startDevnet, assertSameChain, compareBalances, compareBlocks, devKey, call, batch, blockNumber, sleep, alive, tail,
+  startDevnet, assertSameChain, compareBalances, compareBlocks, devKey, call, batch, blockNumber, sleep, tail,
 } from "./devnet-helpers.mjs";
 
 const ONE = 10n ** 18n;
@@ -101,11 +102,16 @@ function prng(seed) {
 
 describe("devnet: clients and a validator crash", () => {
   let devnet;
+  let failed = false;
   before(async () => {
     devnet = await startDevnet({ validators: 4, fullNodes: 1, blockTime: 0.5 });
   });
+  afterEach((t) => {
+    if (!t.passed) failed = true;
+  });
   after(async () => {
-    await devnet?.stop();
+    // A failure keeps the directory (logs, data) and prints its path.
+    await devnet?.stop({ keep: failed || !!process.env.BYTOM2_KEEP_DEVNET });
   });
 
   test("ethers and viem through the full node, a native transaction through a validator; all nodes agree", { timeout: 90_000 }, async (t) => {
@@ -250,11 +256,15 @@ describe("devnet: clients and a validator crash", () => {
 
 describe("devnet: no quorum, then crash safety", () => {
   let devnet;
+  let failed = false;
   before(async () => {
     devnet = await startDevnet({ validators: 4, fullNodes: 1, blockTime: 0.5, minHeight: 5 });
   });
+  afterEach((t) => {
+    if (!t.passed) failed = true;
+  });
   after(async () => {
-    await devnet?.stop();
+    await devnet?.stop({ keep: failed || !!process.env.BYTOM2_KEEP_DEVNET });
   });
 
   test("two of four validators stopped: finalization halts without divergence; one restarted: it resumes", { timeout: 120_000 }, async (t) => {
@@ -331,8 +341,7 @@ describe("devnet: no quorum, then crash safety", () => {
         const pid = await devnet.restart(victim, { wait: false });
         const runFor = 500 + Math.floor(rand() * 2500);
         await sleep(runFor);
-        if (!alive(pid)) {
-          await sleep(100); // let the exit status arrive
+        if (!devnet.isUp(pid)) {
           diedOnItsOwn.push({ i, pid, runFor, exit: devnet.exitStatus(pid), log: tail(devnet.node(victim).log, 8) });
           // Three exits in a row: it no longer starts at all.
           if (diedOnItsOwn.length >= 3 && diedOnItsOwn.at(-3).i === i - 2) break;

@@ -14,4 +14,5 @@ pub(crate) use native_vs_eth::native_vs_eth;
 pub(crate) use reads::reads_only;
 pub(crate) use results::{NativeVsEth, NodeResults, Throughput};
 pub(crate) use run::{run_all, run_bytom2};
+pub(crate) use throughput::throughput;
 pub(crate) use token::setup_token;

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 /// Runs a throughput workload `runs` times on the same node and keeps the run with the
 /// median mined rate: with 1-second blocks, where the last transaction falls against the
 /// block ticks moves one run's mined rate by up to a block time.
-pub(super) async fn throughput(
+pub(crate) async fn throughput(
     ctx: &Ctx,
     client: &HttpClient,
     url: &str,

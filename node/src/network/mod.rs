@@ -80,7 +80,7 @@ pub struct NetworkConfig {
     /// Address peers dial this node at.
     pub dialable: SocketAddr,
     /// Peers to start from.
-    pub bootstrappers: Vec<(PublicKey, SocketAddr)>,
+    pub bootstrappers: Vec<(PublicKey, Ingress)>,
     /// Target block interval.
     pub block_time: Duration,
     /// Where the consensus journals and archives live (`datadir/consensus`).
@@ -206,6 +206,9 @@ pub fn start(
                 cw_tokio::Config::new()
                     .with_worker_threads(cfg.worker_threads)
                     .with_storage_directory(cfg.storage.clone())
+                    // Peers send votes or status every few seconds: a silent connection
+                    // is dead, and is dropped so that it is redialled.
+                    .with_read_write_timeout(Duration::from_secs(8))
                     .with_catch_panics(false),
             );
             runner.start(|ctx| async move {
@@ -253,7 +256,7 @@ async fn run(
         .bootstrappers
         .iter()
         .filter(|(key, _)| *key != public_key)
-        .map(|(key, addr)| (key.clone(), Ingress::from(*addr)))
+        .map(|(key, addr)| (key.clone(), addr.clone()))
         .collect();
     let max_peers = NZUsize!(cfg.committee.len() + cfg.observers.len() + 1);
     let p2p = discovery::Config::local(

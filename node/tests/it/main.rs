@@ -4,6 +4,7 @@ mod cli;
 mod crash;
 mod dev;
 mod lifecycle;
+mod network_cli;
 mod persistence;
 mod pipeline;
 mod producer;

@@ -252,6 +252,7 @@ where
         .spawn(move |ctx| tracker.run(ctx, evidence_in));
     let orchestrator = Orchestrator {
         activity,
+        status: cfg.status.clone(),
         chain: cfg.chain.clone(),
         provider: cfg.provider.clone(),
         public_key: cfg.public_key.clone(),

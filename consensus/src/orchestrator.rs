@@ -68,6 +68,8 @@ impl<S: Sender> std::fmt::Debug for Muxes<S> {
 pub struct Orchestrator<C: Chain, B> {
     /// Receives the engines' activity beside marshal.
     pub activity: ActivityMailbox,
+    /// The view a follower saw last (engines report theirs through `activity`).
+    pub status: Arc<std::sync::Mutex<crate::activity::ConsensusStatus>>,
     /// The node's chain.
     pub chain: Arc<C>,
     /// Committees and this node's key.
@@ -189,6 +191,7 @@ impl<C: Chain, B: Blocker<PublicKey = PublicKey> + Sync> Orchestrator<C, B> {
             provider: self.provider.clone(),
             blocker: self.blocker.clone(),
             marshal: self.marshal.clone(),
+            status: self.status.clone(),
         }
     }
 
@@ -292,6 +295,7 @@ struct Follower<B> {
     provider: CommitteeProvider,
     blocker: B,
     marshal: Marshal,
+    status: Arc<std::sync::Mutex<crate::activity::ConsensusStatus>>,
 }
 
 impl<B: Blocker<PublicKey = PublicKey>> Follower<B> {
@@ -328,6 +332,14 @@ impl<B: Blocker<PublicKey = PublicKey>> Follower<B> {
             return;
         }
         debug!(round = ?finalization.proposal.round, "following a finalization");
+        {
+            let round = finalization.proposal.round;
+            let mut status = self.status.lock().expect("not poisoned");
+            if (round.epoch().get(), round.view().get()) > (status.epoch, status.view) {
+                status.epoch = round.epoch().get();
+                status.view = round.view().get();
+            }
+        }
         self.marshal.report(Activity::Finalization(finalization));
     }
 

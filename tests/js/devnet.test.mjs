@@ -73,11 +73,9 @@ async function receiptsOf(url, hashes, timeoutMs) {
   const end = Date.now() + timeoutMs;
   const out = new Map();
   while (out.size < hashes.length) {
-    for (const h of hashes) {
-      if (out.has(h)) continue;
-      const r = await call(url, "eth_getTransactionReceipt", [h]);
-      if (r) out.set(h, r);
-    }
+    const missing = hashes.filter((h) => !out.has(h));
+    const got = await batch(url, missing.map((h) => ["eth_getTransactionReceipt", [h]]));
+    got.forEach((r, i) => r && out.set(missing[i], r));
     if (out.size === hashes.length) break;
     if (Date.now() > end) {
       const missing = hashes.filter((h) => !out.has(h));

@@ -75,10 +75,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// The flow of blocks `from..=to` (full node's applied lines; every validator's
 /// proposals).
 pub(crate) fn block_flow(full: &[Line], proposed: &[Line], (from, to): (u64, u64)) -> BlockFlow {
-    let applied: Vec<&Line> = full
-        .iter()
-        .filter(|l| (from..=to).contains(&l.1))
-        .collect();
+    let applied: Vec<&Line> = full.iter().filter(|l| (from..=to).contains(&l.1)).collect();
     let mut by_height: BTreeMap<u64, Vec<&Line>> = BTreeMap::new();
     for p in proposed.iter().filter(|l| (from..=to).contains(&l.1)) {
         by_height.entry(p.1).or_default().push(p);
@@ -131,7 +128,11 @@ pub(crate) fn warnings(log: &str, keep: usize) -> (usize, Vec<String>) {
             .collect::<Vec<_>>()
             .join(" ");
         // Distinct by the first few words (the message without its fields).
-        let key: String = text.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
+        let key: String = text
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ");
         if distinct.len() < keep && !distinct.iter().any(|d| d.starts_with(&key)) {
             distinct.push(text.chars().take(300).collect());
         }

@@ -155,7 +155,10 @@ impl Devnet {
         let deadline = Instant::now() + Duration::from_secs(120);
         let out = self.dir.path().join("devnet.out");
         loop {
-            if let Some(status) = self.devnet.as_mut().and_then(|c| c.try_wait().ok().flatten())
+            if let Some(status) = self
+                .devnet
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
             {
                 bail!(
                     "bytom2 devnet exited ({status}): {}",
@@ -179,7 +182,9 @@ impl Devnet {
         let list: Vec<Value> = serde_json::from_str(&text).context("nodes.json")?;
         for v in &list {
             let s = |k: &str| v[k].as_str().map(str::to_string).unwrap_or_default();
-            let pid = v["pid"].as_u64().context("nodes.json: a node without pid")? as u32;
+            let pid = v["pid"]
+                .as_u64()
+                .context("nodes.json: a node without pid")? as u32;
             self.original_pids.push(pid);
             self.nodes.push(NetNode {
                 name: s("name"),

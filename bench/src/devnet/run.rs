@@ -289,8 +289,7 @@ async fn measure_loaded(
         idle.p50_ms, idle.p99_ms
     );
     r.idle = Some(idle);
-    match measure::finalized_runs(ctx, &client, target, ctx.chain_id, Kind::Native, "BTM").await
-    {
+    match measure::finalized_runs(ctx, &client, target, ctx.chain_id, Kind::Native, "BTM").await {
         Ok(b) => r.btm = Some(b),
         Err(e) => r.failures.push(format!("BTM transfers: {e:#}")),
     }
@@ -310,8 +309,7 @@ async fn measure_loaded(
     let capacity = r.btm.as_ref().map_or(0.0, KindRun::tps);
     if capacity > 0.0 {
         let rate = capacity / 2.0;
-        match measure::open_loop(ctx, &client, target, ctx.chain_id, rate, opts.half_seconds)
-            .await
+        match measure::open_loop(ctx, &client, target, ctx.chain_id, rate, opts.half_seconds).await
         {
             Ok(h) => {
                 eprintln!(

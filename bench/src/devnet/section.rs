@@ -61,7 +61,11 @@ fn runs(r: Option<&KindRun>) -> String {
 /// Weighted mean (ms) of histogram `h` over the nodes whose name starts with `prefix`.
 fn metric(r: &KindRun, h: usize, prefix: &str) -> (u64, f64) {
     let (mut n, mut sum) = (0u64, 0.0);
-    for (_, m) in r.metrics.iter().filter(|(name, _)| name.starts_with(prefix)) {
+    for (_, m) in r
+        .metrics
+        .iter()
+        .filter(|(name, _)| name.starts_with(prefix))
+    {
         if m[h].0 > 0 {
             n += m[h].0;
             sum += m[h].1 * m[h].0 as f64;
@@ -133,7 +137,11 @@ The dev node rows use the same senders (funded at genesis) on one `bytom2 --dev`
             s,
             "| {}{} | {} | {} | {} | {} | {}; {} |",
             n.label,
-            if n.validators == 0 { ", mined" } else { ", finalized" },
+            if n.validators == 0 {
+                ", mined"
+            } else {
+                ", finalized"
+            },
             tps(n.btm.as_ref()),
             tps(n.erc20.as_ref()),
             f2(cpu_all(n.btm.as_ref())),
@@ -188,9 +196,8 @@ The dev node rows use the same senders (funded at genesis) on one `bytom2 --dev`
             f2(cpu_all(m.erc20.as_ref())),
             f1(m.idle_cpu_total())
         );
-        let harness = |k: Option<&KindRun>| {
-            k.map_or(f64::NAN, |k| k.harness_cpu * 1000.0 / k.txs as f64)
-        };
+        let harness =
+            |k: Option<&KindRun>| k.map_or(f64::NAN, |k| k.harness_cpu * 1000.0 / k.txs as f64);
         let _ = writeln!(
             s,
             "| the harness (submission and receipt polling; same cores) | {} | {} | – |\n",

@@ -527,7 +527,8 @@ fn a_validator_whose_data_was_deleted_resyncs_from_genesis() {
         sim.start(&ctx, 2).await;
         let target = sim.heads(&[0, 1, 3]).into_iter().max().unwrap() + 3;
         assert!(
-            sim.wait_for(&ctx, &all, target, Duration::from_secs(600)).await,
+            sim.wait_for(&ctx, &all, target, Duration::from_secs(600))
+                .await,
             "heads {:?}",
             sim.heads(&all)
         );

@@ -39,7 +39,11 @@ fn init_devnet(dir: &Path) -> serde_json::Value {
         "0",
         "--init-only",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_str(&std::fs::read_to_string(dir.join("nodes.json")).unwrap()).unwrap()
 }
 
@@ -70,7 +74,16 @@ fn bad_keys_and_ports_fail_with_one_line() {
     let spec = spec.to_str().unwrap();
     let data = dir.path().join("data");
     let data = data.to_str().unwrap();
-    let base = ["--chain", spec, "--datadir", data, "--port", "0", "--p2p-port", "0"];
+    let base = [
+        "--chain",
+        spec,
+        "--datadir",
+        data,
+        "--port",
+        "0",
+        "--p2p-port",
+        "0",
+    ];
     let with = |extra: &[&str]| {
         let mut args: Vec<&str> = base.to_vec();
         args.extend_from_slice(extra);
@@ -90,7 +103,11 @@ fn bad_keys_and_ports_fail_with_one_line() {
 
     // A valid key that is not in the committee.
     let outsider = dir.path().join("outsider.json");
-    assert!(bytom2(&["keygen", "--out", outsider.to_str().unwrap()]).status.success());
+    assert!(
+        bytom2(&["keygen", "--out", outsider.to_str().unwrap()])
+            .status
+            .success()
+    );
     let err = one_line_error(&with(&["--validator-key", outsider.to_str().unwrap()]));
     assert!(err.contains("not in the chain spec's validators"), "{err}");
 

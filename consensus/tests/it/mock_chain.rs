@@ -20,6 +20,8 @@ struct Inner {
 #[derive(Debug)]
 pub(crate) struct MockChain {
     inner: Mutex<Inner>,
+    /// Proposes blocks with a wrong state root (a Byzantine leader).
+    corrupt: std::sync::atomic::AtomicBool,
 }
 
 fn genesis() -> Block {
@@ -63,7 +65,14 @@ impl MockChain {
                 evidence: Vec::new(),
                 held: HashMap::new(),
             }),
+            corrupt: Default::default(),
         }
+    }
+
+    /// From now on proposes invalid blocks.
+    pub(crate) fn corrupt(&self) {
+        self.corrupt
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Forgets the unfinalized blocks (a restart).
@@ -154,7 +163,10 @@ impl Chain for MockChain {
         if head.hash_slow() != hash && !inner.held.contains_key(&hash) {
             return Err(ChainError::UnknownParent(hash));
         }
-        let block = child(parent, timestamp, beneficiary);
+        let mut block = child(parent, timestamp, beneficiary);
+        if self.corrupt.load(std::sync::atomic::Ordering::SeqCst) {
+            block.header.state_root = keccak256(b"not the state");
+        }
         inner.held.insert(block.hash_slow(), block.clone());
         Ok(block)
     }

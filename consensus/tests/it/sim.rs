@@ -535,3 +535,105 @@ fn a_validator_whose_data_was_deleted_resyncs_from_genesis() {
         sim.check_safety();
     });
 }
+
+#[test]
+fn garbage_on_every_channel_gets_the_sender_blocked_and_changes_nothing() {
+    runner(31).start(|ctx| async move {
+        // Five peers on the network, four in the committee: the fifth sends garbage.
+        let committee: Vec<_> = (0..4).collect();
+        let source = Arc::new(FixedCommittee(committee_of(&committee)));
+        let mut sim = Sim::with_source(&ctx, 5, good_link(), source, 1_000_000).await;
+        for i in 0..4 {
+            sim.start(&ctx, i).await;
+        }
+        assert!(
+            sim.wait_for(&ctx, &committee, 3, Duration::from_secs(120))
+                .await
+        );
+        let attacker = sim.keys[4].public_key();
+        let control = sim.oracle.control(attacker.clone());
+        let mut senders = Vec::new();
+        for c in 0..6u64 {
+            senders.push(control.register(c, QUOTA).await.unwrap().0);
+        }
+        for round in 0..20u8 {
+            for (c, sender) in senders.iter_mut().enumerate() {
+                // Sub-channel 0 (epoch 0) first on the multiplexed simplex channels.
+                let mut msg = if c < 3 { vec![0u8] } else { Vec::new() };
+                msg.extend(std::iter::repeat_n(0xa5 ^ round, 64 + usize::from(round)));
+                let _ = commonware_p2p::Sender::send(
+                    sender,
+                    commonware_p2p::Recipients::All,
+                    msg,
+                    false,
+                );
+            }
+            ctx.sleep(Duration::from_millis(50)).await;
+        }
+        let before = sim.heads(&committee).into_iter().min().unwrap();
+        assert!(
+            sim.wait_for(&ctx, &committee, before + 5, Duration::from_secs(120))
+                .await,
+            "the chain stalled: {:?}",
+            sim.heads(&committee)
+        );
+        sim.check_safety();
+        let blocked = sim.oracle.blocked().await.unwrap();
+        for (i, key) in sim.keys[..4].iter().enumerate() {
+            let by = key.public_key();
+            assert!(
+                blocked
+                    .iter()
+                    .any(|(from, to)| *from == by && *to == attacker),
+                "validator {i} did not block the sender of garbage: {blocked:?}"
+            );
+            assert!(
+                !blocked
+                    .iter()
+                    .any(|(from, to)| *from == by && *to != attacker),
+                "validator {i} blocked an honest peer: {blocked:?}"
+            );
+        }
+    });
+}
+
+#[test]
+fn a_leader_proposing_invalid_blocks_is_blocked_and_the_chain_goes_on() {
+    runner(41).start(|ctx| async move {
+        let mut sim = Sim::new(&ctx, 4, good_link()).await;
+        for i in 0..4 {
+            sim.start(&ctx, i).await;
+        }
+        let all: Vec<_> = (0..4).collect();
+        assert!(sim.wait_for(&ctx, &all, 3, Duration::from_secs(120)).await);
+        sim.chains[0].corrupt();
+        let honest = [1, 2, 3];
+        let before = sim.heads(&honest).into_iter().max().unwrap();
+        assert!(
+            sim.wait_for(&ctx, &honest, before + 12, Duration::from_secs(300))
+                .await,
+            "heads {:?}",
+            sim.heads(&honest)
+        );
+        sim.check_safety();
+        let bad = sim.keys[0].public_key();
+        let blocked = sim.oracle.blocked().await.unwrap();
+        for i in honest {
+            let by = sim.keys[i].public_key();
+            assert!(
+                blocked.iter().any(|(from, to)| *from == by && *to == bad),
+                "validator {i} did not block the leader of an invalid block: {blocked:?}"
+            );
+        }
+        // No invalid block was finalized anywhere.
+        for i in honest {
+            for (n, (_, root)) in sim.chains[i].finalized().iter().enumerate().skip(1) {
+                assert_ne!(
+                    *root,
+                    alloy_primitives::keccak256(b"not the state"),
+                    "block {n}"
+                );
+            }
+        }
+    });
+}

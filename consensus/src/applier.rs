@@ -99,7 +99,16 @@ impl<C: Chain> Applier<C> {
     async fn run<E: Spawner>(mut self, ctx: E, marshal: Marshal) {
         let mut tip = 0u64;
         let mut cover: Option<Finality> = None;
-        while let Some(update) = self.updates.next().await {
+        // Blocks delivered while an earlier one waits for its finalization.
+        let mut backlog = std::collections::VecDeque::new();
+        loop {
+            let update = match backlog.pop_front() {
+                Some((block, ack)) => Update::Block(block, ack),
+                None => match self.updates.next().await {
+                    Some(update) => update,
+                    None => return,
+                },
+            };
             let (block, ack) = match update {
                 Update::Tip(_, height, _) => {
                     tip = tip.max(height.get());
@@ -122,9 +131,25 @@ impl<C: Chain> Applier<C> {
                 );
                 return;
             }
-            let Some(finality) = Self::finality(&marshal, number, tip, &mut cover).await else {
-                error!(number, "no finalization covers a delivered block; stopping");
-                return;
+            // A crash while marshal synced its two archives can leave a finalized block
+            // stored without its finalization: such a block waits for a finalization of
+            // a descendant (peers keep finalizing; marshal announces each new tip).
+            let finality = loop {
+                if let Some(f) = Self::finality(&marshal, number, tip, &mut cover).await {
+                    break f;
+                }
+                warn!(
+                    number,
+                    tip, "no finalization covers a delivered block yet; waiting for a newer one"
+                );
+                match self.updates.next().await {
+                    None => return,
+                    Some(Update::Tip(_, height, _)) => {
+                        tip = tip.max(height.get());
+                        self.applied.lock().expect("not poisoned").tip = tip;
+                    }
+                    Some(Update::Block(later, later_ack)) => backlog.push_back((later, later_ack)),
+                }
             };
             let chain = self.chain.clone();
             let b = block.inner().clone();

@@ -201,4 +201,11 @@ pub trait EthBackend: Send + Sync + 'static {
     fn dpos(&self) -> Option<Arc<dyn DposBackend>> {
         None
     }
+
+    /// `(starting, current, highest)` block while this node is catching up with its
+    /// peers (`eth_syncing`), `None` when it follows the chain. The default: never
+    /// syncing (a development node).
+    fn sync_status(&self) -> Option<(u64, u64, u64)> {
+        None
+    }
 }

@@ -26,9 +26,10 @@ pub(crate) trait EthRpc {
     #[method(name = "chainId")]
     fn chain_id(&self) -> RpcResult<U64>;
 
-    /// `eth_syncing`: always `false` (a node serves RPC only once it follows the chain).
+    /// `eth_syncing`: `false` while the node follows the chain; while it catches up
+    /// with its peers, geth's object `{startingBlock, currentBlock, highestBlock}`.
     #[method(name = "syncing")]
-    fn syncing(&self) -> RpcResult<bool>;
+    fn syncing(&self) -> RpcResult<serde_json::Value>;
 
     /// `eth_accounts`: the development accounts on a development node, else `[]` (the
     /// node holds no keys).
@@ -152,8 +153,15 @@ impl EthRpcServer for EthApi {
         Ok(U64::from(self.ctx.chain_id))
     }
 
-    fn syncing(&self) -> RpcResult<bool> {
-        Ok(false)
+    fn syncing(&self) -> RpcResult<serde_json::Value> {
+        Ok(match self.ctx.backend.sync_status() {
+            None => serde_json::Value::Bool(false),
+            Some((starting, current, highest)) => serde_json::json!({
+                "startingBlock": U64::from(starting),
+                "currentBlock": U64::from(current),
+                "highestBlock": U64::from(highest),
+            }),
+        })
     }
 
     fn accounts(&self) -> RpcResult<Vec<Address>> {

@@ -322,7 +322,18 @@ pub fn run(args: DevnetArgs) -> anyhow::Result<()> {
         return Err(e);
     }
     print_banner(&args, &nodes);
+    // Runs until a signal; a node that exits on its own is reported once (the others
+    // keep running: scripts may stop and restart nodes through nodes.json).
+    let mut reported = vec![false; children.len()];
     while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        for (i, (name, child)) in children.iter_mut().enumerate() {
+            if !reported[i]
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                reported[i] = true;
+                eprintln!("{name} exited ({status}); see {}", nodes[i].log.display());
+            }
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
     println!("stopping the devnet");

@@ -316,6 +316,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if stopped.is_err() {
         tracing::warn!(target: "node", "RPC calls still running at shutdown are abandoned");
     }
+    let network_stopped = network_handle.is_some();
     if let Some(network) = network_handle {
         network.stop(SHUTDOWN_GRACE);
     }
@@ -329,6 +330,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // data directory needs: it is not waited for.
     runtime.shutdown_timeout(Duration::ZERO);
     if !signalled {
+        if network_stopped {
+            anyhow::bail!("consensus stopped unexpectedly; the log above says why");
+        }
         anyhow::bail!("block producer stopped unexpectedly");
     }
     tracing::info!(target: "node", "stopped");

@@ -79,6 +79,9 @@ impl Node {
     }
 }
 
+/// Blocks behind the highest peer that still count as following the chain.
+const SYNC_SLACK: u64 = 8;
+
 impl EthBackend for Node {
     fn chain_id(&self) -> u64 {
         self.chain.spec().chain_id
@@ -225,6 +228,25 @@ impl EthBackend for Node {
 
     fn dpos(&self) -> Option<Arc<dyn bytom2_eth_rpc::DposBackend>> {
         self.dpos.read().clone()
+    }
+
+    fn sync_status(&self) -> Option<(u64, u64, u64)> {
+        let dpos = self.dpos.read().clone()?;
+        let status = dpos.status().ok()?;
+        let current = status.finalized_height.to::<u64>();
+        let highest = status
+            .peers
+            .iter()
+            .map(|p| p.finalized_height.to::<u64>())
+            .max()?;
+        // Peers announce every 2 s: a few blocks behind is following, not syncing.
+        let mut start = self.sync_start.lock();
+        if highest > current + SYNC_SLACK {
+            Some((*start.get_or_insert(current), current, highest))
+        } else {
+            *start = None;
+            None
+        }
     }
 
     fn native_fee_schedule(&self) -> NativeFeeSchedule {

@@ -62,6 +62,8 @@ pub struct Node {
     relay: RwLock<Option<tokio::sync::mpsc::Sender<bytes::Bytes>>>,
     /// The `dpos_*` answers, on a network node.
     pub(crate) dpos: RwLock<Option<Arc<dyn bytom2_eth_rpc::DposBackend>>>,
+    /// Where the current catch-up started (`eth_syncing`'s `startingBlock`).
+    pub(crate) sync_start: Mutex<Option<u64>>,
 }
 
 impl std::fmt::Debug for Node {
@@ -99,6 +101,7 @@ impl Node {
             producer: RwLock::new(None),
             relay: RwLock::new(None),
             dpos: RwLock::new(None),
+            sync_start: Mutex::new(None),
         })
     }
 

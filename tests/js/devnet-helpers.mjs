@@ -36,21 +36,28 @@ export async function call(url, method, params = [], timeoutMs = 5000) {
   return body.result;
 }
 
-/** A JSON-RPC batch: [[method, params], …] → results (throws on the first error). */
+/** The node answers batches of at most 100 requests ("Exceeded max limit of 100"). */
+const MAX_BATCH = 100;
+
+/** A JSON-RPC batch: [[method, params], …] → results (throws on the first error); sent in chunks of 100. */
 export async function batch(url, calls, timeoutMs = 15000) {
-  if (calls.length === 0) return [];
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(calls.map(([method, params], id) => ({ jsonrpc: "2.0", id, method, params }))),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const body = await res.json();
-  if (!Array.isArray(body)) throw new Error(`batch answered ${JSON.stringify(body).slice(0, 300)}`);
-  const out = new Array(calls.length);
-  for (const r of body) {
-    if (r.error) throw new Error(`${calls[r.id][0]}(${JSON.stringify(calls[r.id][1])}): ${r.error.message}`);
-    out[r.id] = r.result;
+  const out = [];
+  for (let start = 0; start < calls.length; start += MAX_BATCH) {
+    const chunk = calls.slice(start, start + MAX_BATCH);
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(chunk.map(([method, params], id) => ({ jsonrpc: "2.0", id, method, params }))),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const body = await res.json();
+    if (!Array.isArray(body)) throw new Error(`batch answered ${JSON.stringify(body).slice(0, 300)}`);
+    const results = new Array(chunk.length);
+    for (const r of body) {
+      if (r.error) throw new Error(`${chunk[r.id][0]}(${JSON.stringify(chunk[r.id][1])}): ${r.error.message}`);
+      results[r.id] = r.result;
+    }
+    out.push(...results);
   }
   return out;
 }
@@ -127,6 +134,14 @@ const running = new Set();
 process.on("exit", () => {
   for (const d of running) d.killAllSync();
 });
+// Ctrl-C or a SIGTERM to the test process: stop the nodes before dying (the default
+// action would skip the "exit" handler above).
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.once(sig, () => {
+    for (const d of running) d.killAllSync();
+    process.kill(process.pid, sig);
+  });
+}
 
 /**
  * Starts `bytom2 devnet` in a fresh temporary directory with free ports and waits until
@@ -407,8 +422,8 @@ export async function compareBlocks(devnet, { names = devnet.nodes.map((n) => n.
     names.map(async (name) => {
       const url = devnet.url(name);
       const list = [];
-      for (let start = from; start <= height; start += 200) {
-        const stop = Math.min(height, start + 199);
+      for (let start = from; start <= height; start += 100) {
+        const stop = Math.min(height, start + 99);
         const calls = [];
         for (let i = start; i <= stop; i++) calls.push(["eth_getBlockByNumber", [ethers.toQuantity(i), false]]);
         const blocks = await batch(url, calls);

@@ -314,11 +314,21 @@ fn four_validators_finalize_on_good_links() {
 
 #[test]
 fn validators_finalize_over_lossy_jittery_links() {
-    for seed in 0..3 {
+    for seed in 0..10 {
         run_all_online(seed, 4, lossy_link(), 15);
     }
-    for seed in 0..2 {
+    for seed in 0..5 {
         run_all_online(100 + seed, 7, lossy_link(), 10);
+    }
+}
+
+/// Many more seeds: `cargo test -p bytom2-consensus --test it soak -- --ignored`.
+#[test]
+#[ignore = "soak: minutes"]
+fn soak_many_seeds() {
+    for seed in 1_000..1_100 {
+        run_all_online(seed, 4, lossy_link(), 15);
+        run_all_online(seed, 7, lossy_link(), 10);
     }
 }
 

@@ -96,6 +96,10 @@ struct Args {
     /// `--only devnet`: skip the dev node's runs.
     #[arg(long)]
     devnet_skip_dev: bool,
+    /// `--only devnet`: `--log-level` of the devnets' nodes (their logs are kept under
+    /// the system temp dir as `bytom2-bench-devnet-*`).
+    #[arg(long, default_value = "info")]
+    devnet_log_level: String,
 }
 
 /// Phases that can run alone.
@@ -181,6 +185,7 @@ fn main() -> anyhow::Result<()> {
             block_time: args.devnet_block_time,
             metrics: !args.devnet_no_metrics,
             skip_dev: args.devnet_skip_dev,
+            log_level: args.devnet_log_level.clone(),
         };
         let busy = |when: &str| {
             let list = devnet::busy_processes(3.0);
@@ -198,12 +203,11 @@ fn main() -> anyhow::Result<()> {
         let before = busy("before");
         let r = runtime.block_on(devnet::run(&ctx, &opts));
         let after = busy("after");
-        let section = devnet::section(
-            &args_summary(&args),
-            &opts,
-            &r,
-            &format!("{before}; {after}."),
+        let setup = format!(
+            "{} transactions per run from {} senders, {} requests in flight, {} runs of each workload (median reported)",
+            args.txs, args.senders, args.concurrency, args.runs
         );
+        let section = devnet::section(&setup, &opts, &r, &format!("{before}; {after}."));
         return replace_section(&args.out, devnet::TITLE, &section);
     }
     if let Some(Only::Native) = args.only {

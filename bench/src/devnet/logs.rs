@@ -38,13 +38,6 @@ pub(crate) fn block_lines(log: &str, message: &str) -> Vec<Line> {
         .collect()
 }
 
-/// Seconds since midnight UTC now (the logs' clock).
-pub(crate) fn now_of_day() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64() % 86_400.0)
-}
-
 /// How blocks flowed during a run, from the logs.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct BlockFlow {

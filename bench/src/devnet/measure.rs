@@ -42,6 +42,31 @@ impl Target {
             .map(|p| p.2.as_deref().and_then(metrics::scrape))
             .collect()
     }
+    /// Per node: the block histograms' (observations, mean ms) between two scrapes.
+    fn metrics_between(
+        &self,
+        before: &[Option<metrics::Snapshot>],
+        after: &[Option<metrics::Snapshot>],
+    ) -> Vec<NodeMetrics> {
+        self.procs
+            .iter()
+            .zip(before.iter().zip(after))
+            .filter_map(|(p, (a, b))| Some((p.0.clone(), metrics::delta(a.as_ref()?, b.as_ref()?))))
+            .collect()
+    }
+}
+
+/// A node's block histograms over a window: (name, [(observations, mean ms)] of
+/// [`metrics::HISTOGRAMS`]).
+pub(crate) type NodeMetrics = (String, [(u64, f64); 4]);
+
+/// What the nodes did while nothing was sent: CPU (% of one core) per node, the blocks
+/// made and the block histograms.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Idle {
+    pub(crate) cpu: Vec<(String, f64)>,
+    pub(crate) range: (u64, u64),
+    pub(crate) metrics: Vec<NodeMetrics>,
 }
 
 /// Latency percentiles over some transactions (ms).
@@ -90,8 +115,8 @@ pub(crate) struct KindRun {
     pub(crate) gas_per_tx: u64,
     /// Receipts of the senders' last transfers that failed (status 0).
     pub(crate) failed: usize,
-    /// Per node: (name, [(observations, mean ms)] of the block histograms).
-    pub(crate) metrics: Vec<(String, [(u64, f64); 4])>,
+    /// Per node: the block histograms over the run.
+    pub(crate) metrics: Vec<NodeMetrics>,
     /// Finalized tx/s of every run, in order (this one is their median).
     pub(crate) runs: Vec<f64>,
 }
@@ -208,7 +233,7 @@ async fn wait_receipts(
                 batch.insert("eth_getTransactionReceipt", rpc_params![h])?;
             }
             let res = client.batch_request::<Value>(batch).await?;
-            for (h, r) in chunk.iter().zip(res.into_iter()) {
+            for (h, r) in chunk.iter().zip(res) {
                 match r {
                     Ok(v) if !v.is_null() => {
                         if v["status"].as_str() != Some("0x1") {
@@ -303,12 +328,7 @@ pub(crate) async fn finalized_run(
         per_block,
         gas_per_tx: load::quantity(&sample["gasUsed"]).unwrap_or(0),
         failed,
-        metrics: target
-            .procs
-            .iter()
-            .zip(m0.iter().zip(&m1))
-            .filter_map(|(p, (a, b))| Some((p.0.clone(), metrics::delta(a.as_ref()?, b.as_ref()?))))
-            .collect(),
+        metrics: target.metrics_between(&m0, &m1),
         runs: Vec::new(),
     })
 }
@@ -339,17 +359,26 @@ pub(crate) async fn finalized_runs(
     Ok(KindRun::median_of(all))
 }
 
-/// CPU of every node process over `secs` seconds with no load, in % of one core.
-pub(crate) async fn idle_cpu(target: &Target, secs: f64) -> Vec<(String, f64)> {
+/// CPU of every node process over `secs` seconds with no load, in % of one core, with
+/// the blocks made meanwhile and the nodes' block histograms.
+pub(crate) async fn idle(client: &HttpClient, target: &Target, secs: f64) -> anyhow::Result<Idle> {
+    let from = load::block_number(client).await? + 1;
+    let m0 = target.scrape();
     let before = target.ticks();
     tokio::time::sleep(Duration::from_secs_f64(secs)).await;
     let after = target.ticks();
-    target
-        .procs
-        .iter()
-        .zip(net::cpu_seconds(&before, &after))
-        .map(|(p, s)| (p.0.clone(), s * 100.0 / secs))
-        .collect()
+    let m1 = target.scrape();
+    let to = load::block_number(client).await?;
+    Ok(Idle {
+        cpu: target
+            .procs
+            .iter()
+            .zip(net::cpu_seconds(&before, &after))
+            .map(|(p, s)| (p.0.clone(), s * 100.0 / secs))
+            .collect(),
+        range: (from, to),
+        metrics: target.metrics_between(&m0, &m1),
+    })
 }
 
 /// Finality latency one transfer at a time: each sample waits a different fraction of
@@ -406,9 +435,11 @@ pub(crate) struct OpenLoop {
     pub(crate) achieved: f64,
     pub(crate) sent: usize,
     pub(crate) latency: Latency,
-    /// CPU seconds of each node during the load.
+    /// CPU seconds of each node from the first submission until every transfer is in.
     pub(crate) cpu: Vec<(String, f64)>,
-    pub(crate) secs: f64,
+    /// The blocks made meanwhile and the block histograms.
+    pub(crate) range: (u64, u64),
+    pub(crate) metrics: Vec<NodeMetrics>,
 }
 
 /// BTM transfers at a steady `rate` for `secs` seconds, each submitted at its scheduled
@@ -455,6 +486,8 @@ pub(crate) async fn open_loop(
             anyhow::Ok(())
         })
     };
+    let from = load::block_number(client).await? + 1;
+    let m0 = target.scrape();
     let cpu0 = target.ticks();
     let t0 = Instant::now();
     let submitted: Vec<Instant> = stream::iter(raws.iter().enumerate())
@@ -471,8 +504,9 @@ pub(crate) async fn open_loop(
     let send_s = t0.elapsed().as_secs_f64();
     let targets: Vec<u64> = start.iter().map(|n| n + per_sender as u64).collect();
     let mined = load::wait_mined(client, &addrs, &targets, Duration::from_secs(300)).await;
-    let secs_all = t0.elapsed().as_secs_f64();
     let cpu1 = target.ticks();
+    let m1 = target.scrape();
+    let to = load::block_number(client).await?;
     tokio::time::sleep(Duration::from_millis(100)).await;
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     watcher.await??;
@@ -497,6 +531,7 @@ pub(crate) async fn open_loop(
             .zip(net::cpu_seconds(&cpu0, &cpu1))
             .map(|(p, s)| (p.0.clone(), s))
             .collect(),
-        secs: secs_all,
+        range: (from, to),
+        metrics: target.metrics_between(&m0, &m1),
     })
 }

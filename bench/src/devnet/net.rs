@@ -287,15 +287,11 @@ impl Devnet {
         self.wait_height(head + 3, Duration::from_secs(60)).await
     }
 
-    /// Current CPU ticks of every node.
-    pub(crate) fn ticks(&self) -> Vec<Option<u64>> {
-        self.nodes.iter().map(|n| cpu_ticks(n.pid)).collect()
-    }
-
-    /// The devnet's directory, kept under the system temp dir as
-    /// `bytom2-bench-devnet-<validators>v` (logs for a closer look after the run).
-    pub(crate) fn keep_logs(&self) -> Option<PathBuf> {
-        let kept = std::env::temp_dir().join(format!("bytom2-bench-devnet-{}v", self.validators));
+    /// Copies the nodes' logs and `nodes.json` to `bytom2-bench-devnet-<tag>-<N>v` under
+    /// the system temp dir (the devnet's own directory goes with it).
+    pub(crate) fn keep_logs(&self, tag: &str) -> Option<PathBuf> {
+        let kept =
+            std::env::temp_dir().join(format!("bytom2-bench-devnet-{tag}-{}v", self.validators));
         let _ = std::fs::remove_dir_all(&kept);
         std::fs::create_dir_all(&kept).ok()?;
         for n in &self.nodes {

@@ -4,7 +4,7 @@
 
 use super::{
     logs::{self, BlockFlow},
-    measure::{self, KindRun, Latency, OpenLoop, Target},
+    measure::{self, Idle, KindRun, Latency, OpenLoop, Target},
     net::Devnet,
 };
 use crate::{
@@ -35,6 +35,8 @@ pub(crate) struct Opts {
     pub(crate) metrics: bool,
     /// Skip the dev node runs.
     pub(crate) skip_dev: bool,
+    /// `--log-level` of the devnets' nodes.
+    pub(crate) log_level: String,
 }
 
 /// The devnet's default gas limit (the development chain's genesis).
@@ -45,15 +47,20 @@ pub(crate) const DEVNET_GAS_LIMIT: u64 = 30_000_000;
 pub(crate) struct NetResults {
     pub(crate) label: String,
     pub(crate) validators: usize,
-    /// Idle CPU of each node process (% of one core).
+    /// Idle CPU of each node process (% of one core), the blocks made meanwhile and
+    /// the block histograms.
     pub(crate) idle_cpu: Vec<(String, f64)>,
+    pub(crate) idle_window: Option<Idle>,
     pub(crate) idle: Option<Latency>,
     pub(crate) btm: Option<KindRun>,
     pub(crate) erc20: Option<KindRun>,
     pub(crate) half: Option<OpenLoop>,
-    /// Block flow from the logs during the BTM and ERC-20 runs and the open-loop load.
+    /// Block flow from the logs while idle, during the BTM and ERC-20 runs and during
+    /// the open-loop load.
+    pub(crate) flow_idle: Option<BlockFlow>,
     pub(crate) flow_btm: Option<BlockFlow>,
     pub(crate) flow_erc20: Option<BlockFlow>,
+    pub(crate) flow_half: Option<BlockFlow>,
     /// Per node: (name, warnings and errors logged, a few distinct ones).
     pub(crate) warnings: Vec<(String, usize, Vec<String>)>,
     /// Sub-phases that failed.
@@ -206,7 +213,13 @@ async fn loaded(ctx: &Ctx, opts: &Opts) -> NetResults {
         validators: opts.validators,
         ..Default::default()
     };
-    let mut net = match Devnet::start(&ctx.bytom2, opts.validators, 1, opts.block_time, "info") {
+    let mut net = match Devnet::start(
+        &ctx.bytom2,
+        opts.validators,
+        1,
+        opts.block_time,
+        &opts.log_level,
+    ) {
         Ok(n) => n,
         Err(e) => {
             r.failures.push(format!("start: {e:#}"));
@@ -247,7 +260,7 @@ async fn loaded(ctx: &Ctx, opts: &Opts) -> NetResults {
         r.failures.push(format!("{e:#}"));
     }
     read_logs(&net, &mut r);
-    r.logs = net.keep_logs();
+    r.logs = net.keep_logs("loaded");
     net.stop();
     r
 }
@@ -266,7 +279,9 @@ async fn measure_loaded(
     // Let the set-up's blocks settle before the idle measurements.
     measure::wait_base_fee(&client, 2_000_000_000, Duration::from_secs(60)).await?;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    r.idle_cpu = measure::idle_cpu(target, opts.idle_seconds).await;
+    let idle = measure::idle(&client, target, opts.idle_seconds).await?;
+    r.idle_cpu = idle.cpu.clone();
+    r.idle_window = Some(idle);
     eprintln!(
         "[{tag}] idle CPU {:.1}% of one core ({})",
         r.idle_cpu_total(),
@@ -338,14 +353,11 @@ fn read_logs(net: &Devnet, r: &mut NetResults) {
         let (count, distinct) = logs::warnings(&text, 4);
         r.warnings.push((n.name.clone(), count, distinct));
     }
-    r.flow_btm = r
-        .btm
-        .as_ref()
-        .map(|b| logs::block_flow(&full, &proposed, b.range));
-    r.flow_erc20 = r
-        .erc20
-        .as_ref()
-        .map(|b| logs::block_flow(&full, &proposed, b.range));
+    let flow = |range: (u64, u64)| logs::block_flow(&full, &proposed, range);
+    r.flow_idle = r.idle_window.as_ref().map(|w| flow(w.range));
+    r.flow_btm = r.btm.as_ref().map(|b| flow(b.range));
+    r.flow_erc20 = r.erc20.as_ref().map(|b| flow(b.range));
+    r.flow_half = r.half.as_ref().map(|h| flow(h.range));
 }
 
 /// An idle devnet of `validators` validators and a full node: idle CPU, then idle
@@ -356,7 +368,8 @@ async fn idle_net(ctx: &Ctx, opts: &Opts, validators: usize) -> NetResults {
         validators,
         ..Default::default()
     };
-    let mut net = match Devnet::start(&ctx.bytom2, validators, 1, opts.block_time, "info") {
+    let mut net = match Devnet::start(&ctx.bytom2, validators, 1, opts.block_time, &opts.log_level)
+    {
         Ok(n) => n,
         Err(e) => {
             r.failures.push(format!("start: {e:#}"));
@@ -374,8 +387,10 @@ async fn idle_net(ctx: &Ctx, opts: &Opts, validators: usize) -> NetResults {
                 .map(|n| (n.name.clone(), n.pid, None))
                 .collect(),
         };
-        r.idle_cpu = measure::idle_cpu(&target, opts.idle_seconds).await;
         let client = load::client(&target.url)?;
+        let idle = measure::idle(&client, &target, opts.idle_seconds).await?;
+        r.idle_cpu = idle.cpu.clone();
+        r.idle_window = Some(idle);
         let keys = &ctx.keys[..ctx.keys.len().min(10)];
         let idle = measure::idle_latency(
             &client,
@@ -400,7 +415,7 @@ async fn idle_net(ctx: &Ctx, opts: &Opts, validators: usize) -> NetResults {
         r.failures.push(format!("{e:#}"));
     }
     read_logs(&net, &mut r);
-    r.logs = net.keep_logs();
+    r.logs = net.keep_logs("idle");
     net.stop();
     r
 }

@@ -1,8 +1,8 @@
 //! The devnet phase's section of the markdown report.
 
 use super::{
-    measure::KindRun,
-    run::{DEVNET_GAS_LIMIT, DevnetResults, NetResults, Opts},
+    measure::{KindRun, NodeMetrics},
+    run::{DEVNET_GAS_LIMIT, DevnetResults, Opts},
 };
 use std::fmt::Write;
 
@@ -59,13 +59,9 @@ fn runs(r: Option<&KindRun>) -> String {
 }
 
 /// Weighted mean (ms) of histogram `h` over the nodes whose name starts with `prefix`.
-fn metric(r: &KindRun, h: usize, prefix: &str) -> (u64, f64) {
+fn metric(metrics: &[NodeMetrics], h: usize, prefix: &str) -> (u64, f64) {
     let (mut n, mut sum) = (0u64, 0.0);
-    for (_, m) in r
-        .metrics
-        .iter()
-        .filter(|(name, _)| name.starts_with(prefix))
-    {
+    for (_, m) in metrics.iter().filter(|(name, _)| name.starts_with(prefix)) {
         if m[h].0 > 0 {
             n += m[h].0;
             sum += m[h].1 * m[h].0 as f64;
@@ -90,7 +86,7 @@ pub(crate) fn section(setup: &str, opts: &Opts, r: &DevnetResults, others: &str)
         s,
         "Setup: `bytom2 devnet --validators {v} --full-nodes 1 --block-time {bt} --rpc-port 0 --p2p-port 0` in a fresh temporary directory \
 (the development chain: chain id 19000, genesis gas limit {DEVNET_GAS_LIMIT}, its 10 accounts with 10,000 BTM each){restart}. \
-Of the {setup}, the first 10 senders are the development accounts; the others got 100 BTM each through the full node first. \
+Load: {setup}; the first 10 senders are the development accounts; the others got 100 BTM each through the full node first. \
 **All load goes to the full node.** Finalized tx/s: pre-signed EIP-1559 transfers (round-robin over the senders) posted with \
 `eth_sendRawTransaction`, timed from the first submission until the receipt of every sender's last transfer is on the full node \
 (which only shows finalized blocks); every run starts once the base fee is back under 2 gwei. CPU: utime + stime of each node \
@@ -98,7 +94,8 @@ process (`/proc/<pid>/stat`) before and after the run, divided by the transfers.
 until the receipt is on the full node; idle: {samples} transfers one at a time (each after a different fraction of a block time); \
 under load: BTM transfers at a steady open-loop rate of half the measured BTM capacity for {half:.0} s, each timed until a block \
 holding it is seen on the full node (the head polled every 5 ms). Idle CPU: all node processes over {idle:.0} s without load. \
-The dev node rows use the same senders (funded at genesis) on one `bytom2 --dev`-style node.\n",
+The dev node rows: the same senders (funded at its genesis) on one fresh node of the harness (`bytom2 --chain <bench genesis> --block-time …`); \
+its first row is the harness's own throughput runs, as in the sections above; the second is measured exactly as the devnet, at the devnet's block time and gas limit.{logs}\n",
         v = opts.validators,
         bt = opts.block_time,
         restart = if opts.metrics {
@@ -109,6 +106,14 @@ The dev node rows use the same senders (funded at genesis) on one `bytom2 --dev`
         samples = opts.idle_samples,
         half = opts.half_seconds,
         idle = opts.idle_seconds,
+        logs = r
+            .main
+            .as_ref()
+            .and_then(|m| m.logs.as_ref())
+            .map_or(String::new(), |p| format!(
+                " The loaded devnet's node logs were kept in `{}`.",
+                p.display()
+            )),
     );
 
     // Throughput.
@@ -218,17 +223,20 @@ The dev node rows use the same senders (funded at genesis) on one `bytom2 --dev`
     // Latency.
     let _ = writeln!(
         s,
-        "Finality latency (submission to receipt on the serving node; on the dev node that is inclusion):\n\n| setup | idle p50 ms | idle p99 ms | offered tx/s (kept) | under load p50 ms | p99 ms | max ms |\n|---|---|---|---|---|---|---|"
+        "Finality latency (submission to receipt on the serving node; on the dev node that is inclusion):\n\n| setup | idle p50 ms | idle p99 ms (samples) | offered tx/s (kept; txs) | under load p50 ms | p99 ms | max ms | CPU ms per tx under load, all nodes |\n|---|---|---|---|---|---|---|---|"
     );
     for n in r.dev_same.iter().chain(r.main.iter()) {
-        let (ip50, ip99) = n
+        let (ip50, ip99, samples) = n
             .idle
             .as_ref()
-            .map_or((f64::NAN, f64::NAN), |l| (l.p50_ms, l.p99_ms));
+            .map_or((f64::NAN, f64::NAN, 0), |l| (l.p50_ms, l.p99_ms, l.samples));
         let h = n.half.as_ref();
+        let half_cpu = h.map_or(f64::NAN, |h| {
+            h.cpu.iter().map(|c| c.1).sum::<f64>() * 1000.0 / h.sent as f64
+        });
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} ({samples}) | {} | {} | {} | {} | {} |",
             n.label,
             f0(ip50),
             f0(ip99),
@@ -241,6 +249,7 @@ The dev node rows use the same senders (funded at genesis) on one `bytom2 --dev`
             f0(h.map_or(f64::NAN, |h| h.latency.p50_ms)),
             f0(h.map_or(f64::NAN, |h| h.latency.p99_ms)),
             f0(h.map_or(f64::NAN, |h| h.latency.max_ms)),
+            f2(half_cpu),
         );
     }
     let _ = writeln!(s);
@@ -281,13 +290,34 @@ The dev node rows use the same senders (funded at genesis) on one `bytom2 --dev`
     if let Some(m) = &r.main {
         let _ = writeln!(
             s,
-            "Where the time goes, devnet under load (node `/metrics` histograms over each median run: mean ms per block; logs: the full node's `finalized block applied` lines and the leaders' `proposed block` lines):\n\n| run | blocks (with txs) | median txs per block | interval between blocks on the full node, median / max ms | build (leader) | verify (validators) | verify (full node) | commit (validators) | commit (full node) | first held to commit (validators) | leader's `proposed` to full node's `applied`, median / max ms | heights proposed twice |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+            "Where the time goes, devnet under load (node `/metrics` histograms over the idle window, each median run and the open-loop load: mean ms per block; logs: the full node's `finalized block applied` lines and the leaders' `proposed block` lines):\n\n| run | blocks (with txs) | txs per block, median / max | interval between blocks on the full node, median / max ms | build (leader) | verify (validators) | verify (full node) | commit (validators) | commit (full node) | first held to commit (validators) | leader's `proposed` to full node's `applied`, median / max ms | heights proposed twice |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
         );
-        for (label, k, flow) in [
-            ("BTM", m.btm.as_ref(), m.flow_btm.as_ref()),
-            ("ERC-20", m.erc20.as_ref(), m.flow_erc20.as_ref()),
+        let half_label = m.half.as_ref().map_or(String::new(), |h| {
+            format!("BTM at {} tx/s offered", f0(h.rate))
+        });
+        for (label, metrics, flow) in [
+            (
+                "idle",
+                m.idle_window.as_ref().map(|w| &w.metrics),
+                m.flow_idle.as_ref(),
+            ),
+            (
+                "BTM",
+                m.btm.as_ref().map(|k| &k.metrics),
+                m.flow_btm.as_ref(),
+            ),
+            (
+                "ERC-20",
+                m.erc20.as_ref().map(|k| &k.metrics),
+                m.flow_erc20.as_ref(),
+            ),
+            (
+                half_label.as_str(),
+                m.half.as_ref().map(|h| &h.metrics),
+                m.flow_half.as_ref(),
+            ),
         ] {
-            let (Some(k), Some(f)) = (k, flow) else {
+            let (Some(k), Some(f)) = (metrics, flow) else {
                 continue;
             };
             let cell = |h: usize, p: &str| {
@@ -300,10 +330,11 @@ The dev node rows use the same senders (funded at genesis) on one `bytom2 --dev`
             };
             let _ = writeln!(
                 s,
-                "| {label} | {} ({}) | {} | {} / {} | {} | {} | {} | {} | {} | {} | {} / {} | {} |",
+                "| {label} | {} ({}) | {} / {} | {} / {} | {} | {} | {} | {} | {} | {} | {} / {} | {} |",
                 f.blocks,
                 f.busy_blocks,
                 f0(f.median_txs),
+                f.max_txs,
                 f0(f.interval_median_ms),
                 f0(f.interval_max_ms),
                 cell(0, "validator"),

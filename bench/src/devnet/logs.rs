@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
-/// One block line: (seconds since midnight UTC, block number, transactions).
-pub(crate) type Line = (f64, u64, usize);
+/// One block line: (seconds since midnight UTC, block number, transactions, view; the
+/// view is 0 where the line has none).
+pub(crate) type Line = (f64, u64, usize, u64);
 
 /// Seconds since midnight of a line's leading RFC 3339 timestamp
 /// (`2026-12-03T16:50:00.123456Z`).
@@ -19,12 +20,14 @@ fn time_of(line: &str) -> Option<f64> {
     Some(h * 3600.0 + m * 60.0 + s)
 }
 
+/// The event's field `name` (the last `name=` in the line: span fields come first).
 fn field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
     line.split_whitespace()
+        .rev()
         .find_map(|w| w.strip_prefix(name)?.strip_prefix('='))
 }
 
-/// The lines of `log` holding `message`, as (time, number, txs).
+/// The lines of `log` holding `message`, as (time, number, txs, view).
 pub(crate) fn block_lines(log: &str, message: &str) -> Vec<Line> {
     log.lines()
         .filter(|l| l.contains(message))
@@ -33,6 +36,7 @@ pub(crate) fn block_lines(log: &str, message: &str) -> Vec<Line> {
                 time_of(l)?,
                 field(l, "number")?.parse().ok()?,
                 field(l, "txs")?.parse().ok()?,
+                field(l, "view").and_then(|v| v.parse().ok()).unwrap_or(0),
             ))
         })
         .collect()
@@ -55,6 +59,11 @@ pub(crate) struct BlockFlow {
     pub(crate) to_full_max_ms: f64,
     /// Heights proposed more than once (a view that did not finalize its block).
     pub(crate) reproposed: usize,
+    /// Views between consecutive finalized blocks that finalized none (nullified: the
+    /// leader's block was not notarized in time, or no block came), and the longest
+    /// interval between blocks around such a view (ms).
+    pub(crate) skipped_views: u64,
+    pub(crate) skipped_interval_max_ms: f64,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -77,14 +86,29 @@ pub(crate) fn block_flow(full: &[Line], proposed: &[Line], (from, to): (u64, u64
         .windows(2)
         .map(|w| (w[1].0 - w[0].0) * 1000.0)
         .collect();
+    // The last proposal of a height with the same transaction count built its block.
+    let builder = |a: &Line| -> Option<Line> {
+        by_height
+            .get(&a.1)?
+            .iter()
+            .rev()
+            .find(|p| p.2 == a.2)
+            .map(|p| **p)
+    };
     let to_full: Vec<f64> = applied
         .iter()
-        .filter_map(|a| {
-            // The last proposal of the height with the same transaction count built it.
-            let p = by_height.get(&a.1)?.iter().rev().find(|p| p.2 == a.2)?;
-            Some((a.0 - p.0) * 1000.0)
-        })
+        .filter_map(|a| Some((a.0 - builder(a)?.0) * 1000.0))
         .collect();
+    let (mut skipped_views, mut skipped_interval_max_ms) = (0, f64::NAN);
+    for w in applied.windows(2) {
+        if let (Some(a), Some(b)) = (builder(w[0]), builder(w[1]))
+            && a.3 > 0
+            && b.3 > a.3 + 1
+        {
+            skipped_views += b.3 - a.3 - 1;
+            skipped_interval_max_ms = skipped_interval_max_ms.max((w[1].0 - w[0].0) * 1000.0);
+        }
+    }
     BlockFlow {
         blocks: applied.len(),
         busy_blocks: applied.iter().filter(|l| l.2 > 0).count(),
@@ -101,6 +125,8 @@ pub(crate) fn block_flow(full: &[Line], proposed: &[Line], (from, to): (u64, u64
         to_full_median_ms: median(to_full.clone()),
         to_full_max_ms: to_full.iter().copied().fold(f64::NAN, f64::max),
         reproposed: by_height.values().filter(|v| v.len() > 1).count(),
+        skipped_views,
+        skipped_interval_max_ms,
     }
 }
 
@@ -143,7 +169,7 @@ mod tests {
 2026-12-03T16:50:00.700000Z  INFO bytom2_consensus::applier: finalized block applied number=6 hash=0xcd txs=0 direct=true\n";
         let v = "2026-12-03T16:49:59.900000Z  INFO bytom2_consensus::app: proposed block number=5 hash=0xab txs=10 view=7\n\
 2026-12-03T16:50:00.500000Z  WARN bytom2_consensus::app: could not build a block e=x\n\
-2026-12-03T16:50:00.600000Z  INFO bytom2_consensus::app: proposed block number=6 hash=0xcd txs=0 view=8\n";
+2026-12-03T16:50:00.600000Z  INFO simplex.voter.view{epoch=0 view=9}: bytom2_consensus::app: proposed block number=6 hash=0xcd txs=0 view=9\n";
         let applied = block_lines(full, "finalized block applied");
         assert_eq!(applied.len(), 2);
         assert_eq!(applied[0].1, 5);
@@ -153,6 +179,8 @@ mod tests {
         assert_eq!(flow.busy_blocks, 1);
         assert!((flow.interval_median_ms - 600.0).abs() < 1e-6);
         assert!((flow.to_full_max_ms - 200.0).abs() < 1e-6);
+        assert_eq!(proposed[1].3, 9);
+        assert_eq!(flow.skipped_views, 1);
         assert_eq!(warnings(v, 3).0, 1);
     }
 }

@@ -61,6 +61,10 @@ pub(crate) struct NetResults {
     pub(crate) flow_btm: Option<BlockFlow>,
     pub(crate) flow_erc20: Option<BlockFlow>,
     pub(crate) flow_half: Option<BlockFlow>,
+    /// First block of the measurements (after start-up, restarts and funding), and the
+    /// flow from there to the end.
+    pub(crate) measured_from: u64,
+    pub(crate) flow_all: Option<BlockFlow>,
     /// Per node: (name, warnings and errors logged, a few distinct ones).
     pub(crate) warnings: Vec<(String, usize, Vec<String>)>,
     /// Sub-phases that failed.
@@ -275,6 +279,7 @@ async fn measure_loaded(
     tag: &str,
 ) -> anyhow::Result<()> {
     let client = load::client(&target.url)?;
+    r.measured_from = load::block_number(&client).await? + 1;
     let token = phases::setup_token(ctx, &client, ctx.chain_id, true).await?;
     // Let the set-up's blocks settle before the idle measurements.
     measure::wait_base_fee(&client, 2_000_000_000, Duration::from_secs(60)).await?;
@@ -358,6 +363,9 @@ fn read_logs(net: &Devnet, r: &mut NetResults) {
     r.flow_btm = r.btm.as_ref().map(|b| flow(b.range));
     r.flow_erc20 = r.erc20.as_ref().map(|b| flow(b.range));
     r.flow_half = r.half.as_ref().map(|h| flow(h.range));
+    if r.measured_from > 0 {
+        r.flow_all = Some(flow((r.measured_from, u64::MAX)));
+    }
 }
 
 /// An idle devnet of `validators` validators and a full node: idle CPU, then idle
@@ -388,6 +396,7 @@ async fn idle_net(ctx: &Ctx, opts: &Opts, validators: usize) -> NetResults {
                 .collect(),
         };
         let client = load::client(&target.url)?;
+        r.measured_from = load::block_number(&client).await? + 1;
         let idle = measure::idle(&client, &target, opts.idle_seconds).await?;
         r.idle_cpu = idle.cpu.clone();
         r.idle_window = Some(idle);

@@ -258,7 +258,7 @@ its first row is the harness's own throughput runs, as in the sections above; th
     if !r.sweep.is_empty() {
         let _ = writeln!(
             s,
-            "Idle devnets by committee size (fresh devnet each, 1 full node, no load; finality with the development accounts):\n\n| validators | idle CPU, all nodes, % of one core | per validator (mean) | full node | idle finality p50 ms | p99 ms |\n|---|---|---|---|---|---|"
+            "Idle devnets by committee size (fresh devnet each, 1 full node, no load; finality with the development accounts):\n\n| validators | idle CPU, all nodes, % of one core | per validator (mean) | full node | idle finality p50 ms | p99 ms | views that finalized no block (longest interval around one, ms) |\n|---|---|---|---|---|---|---|"
         );
         for n in &r.sweep {
             let vals: Vec<f64> = n
@@ -272,9 +272,12 @@ its first row is the harness's own throughput runs, as in the sections above; th
                 .iter()
                 .find(|c| c.0.starts_with("full"))
                 .map_or(f64::NAN, |c| c.1);
+            let skipped = n.flow_all.as_ref().map_or("–".into(), |f| {
+                format!("{} ({})", f.skipped_views, f0(f.skipped_interval_max_ms))
+            });
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {skipped} |",
                 n.validators,
                 f1(n.idle_cpu_total()),
                 f1(vals.iter().sum::<f64>() / vals.len().max(1) as f64),
@@ -290,8 +293,9 @@ its first row is the harness's own throughput runs, as in the sections above; th
     if let Some(m) = &r.main {
         let _ = writeln!(
             s,
-            "Where the time goes, devnet under load (node `/metrics` histograms over the idle window, each median run and the open-loop load: mean ms per block; logs: the full node's `finalized block applied` lines and the leaders' `proposed block` lines):\n\n| run | blocks (with txs) | txs per block, median / max | interval between blocks on the full node, median / max ms | build (leader) | verify (validators) | verify (full node) | commit (validators) | commit (full node) | first held to commit (validators) | leader's `proposed` to full node's `applied`, median / max ms | heights proposed twice |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+            "Where the time goes, devnet under load (node `/metrics` histograms over the idle window, each median run and the open-loop load: mean ms per block; logs: the full node's `finalized block applied` lines and the leaders' `proposed block` lines):\n\n| run | blocks (with txs) | txs per block, median / max | interval between blocks on the full node, median / max ms | build (leader) | verify (validators) | verify (full node) | commit (validators) | commit (full node) | first held to commit (validators) | leader's `proposed` to full node's `applied`, median / max ms | heights proposed twice | views that finalized no block (longest interval around one, ms) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
         );
+        let no_metrics: Vec<NodeMetrics> = Vec::new();
         let half_label = m.half.as_ref().map_or(String::new(), |h| {
             format!("BTM at {} tx/s offered", f0(h.rate))
         });
@@ -316,6 +320,11 @@ its first row is the harness's own throughput runs, as in the sections above; th
                 m.half.as_ref().map(|h| &h.metrics),
                 m.flow_half.as_ref(),
             ),
+            (
+                "whole measurement (logs only)",
+                Some(&no_metrics),
+                m.flow_all.as_ref(),
+            ),
         ] {
             let (Some(k), Some(f)) = (metrics, flow) else {
                 continue;
@@ -330,7 +339,7 @@ its first row is the harness's own throughput runs, as in the sections above; th
             };
             let _ = writeln!(
                 s,
-                "| {label} | {} ({}) | {} / {} | {} / {} | {} | {} | {} | {} | {} | {} | {} / {} | {} |",
+                "| {label} | {} ({}) | {} / {} | {} / {} | {} | {} | {} | {} | {} | {} | {} / {} | {} | {} ({}) |",
                 f.blocks,
                 f.busy_blocks,
                 f0(f.median_txs),
@@ -345,7 +354,9 @@ its first row is the harness's own throughput runs, as in the sections above; th
                 cell(3, "validator"),
                 f0(f.to_full_median_ms),
                 f0(f.to_full_max_ms),
-                f.reproposed
+                f.reproposed,
+                f.skipped_views,
+                f0(f.skipped_interval_max_ms)
             );
         }
         let _ = writeln!(

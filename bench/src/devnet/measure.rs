@@ -6,23 +6,18 @@
 use super::{metrics, net};
 use crate::{
     load::{self, Kind},
-    phases::Ctx,
+    phases::{Ctx, OpenLoopRun},
     wire,
 };
 use alloy_primitives::{Address, Bytes, TxKind, U256, keccak256};
 use alloy_signer_local::PrivateKeySigner;
-use futures::{StreamExt, stream};
 use jsonrpsee::{
     core::{client::ClientT, params::BatchRequestBuilder},
     http_client::HttpClient,
     rpc_params,
 };
 use serde_json::Value;
-use std::{
-    collections::HashMap,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 /// The processes whose CPU time counts, and where the load goes.
 #[derive(Debug, Clone)]
@@ -455,75 +450,31 @@ pub(crate) async fn open_loop(
     secs: f64,
 ) -> anyhow::Result<OpenLoop> {
     wait_base_fee(client, 2_000_000_000, Duration::from_secs(120)).await?;
-    let addrs: Vec<Address> = ctx.keys.iter().map(|k| k.address()).collect();
-    let start = load::nonces(client, &addrs, "pending").await?;
-    let count = ((rate * secs) as usize).clamp(ctx.keys.len(), 100_000);
-    let per_sender = count.div_ceil(ctx.keys.len());
-    let (raws, _) = load::presign(&ctx.keys, &start, per_sender, Kind::Native, chain_id);
-    let hashes: Vec<String> = raws
-        .iter()
-        .map(|r| format!("{:#x}", keccak256(r)))
-        .collect();
-    let seen: Arc<tokio::sync::Mutex<HashMap<String, Instant>>> = Arc::default();
-    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let watcher = {
-        let (client, seen, done) = (client.clone(), seen.clone(), done.clone());
-        tokio::spawn(async move {
-            let mut next: u64 = load::block_number(&client).await? + 1;
-            while !done.load(std::sync::atomic::Ordering::SeqCst) {
-                let head = load::block_number(&client).await?;
-                while next <= head {
-                    let hashes = load::block_tx_hashes(&client, next).await?;
-                    let now = Instant::now();
-                    let mut seen = seen.lock().await;
-                    for h in hashes {
-                        seen.entry(h).or_insert(now);
-                    }
-                    next += 1;
-                }
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-            anyhow::Ok(())
-        })
-    };
+    let mut run = OpenLoopRun::start(
+        ctx,
+        client,
+        chain_id,
+        rate,
+        secs,
+        100_000,
+        Duration::from_millis(5),
+    )
+    .await?;
     let from = load::block_number(client).await? + 1;
     let m0 = target.scrape();
     let cpu0 = target.ticks();
-    let t0 = Instant::now();
-    let submitted: Vec<Instant> = stream::iter(raws.iter().enumerate())
-        .map(|(i, raw)| async move {
-            let at = t0 + Duration::from_secs_f64(i as f64 / rate);
-            tokio::time::sleep_until(at.into()).await;
-            let sent = Instant::now();
-            let _ = load::send(client, raw).await;
-            sent
-        })
-        .buffered(4096)
-        .collect()
-        .await;
-    let send_s = t0.elapsed().as_secs_f64();
-    let targets: Vec<u64> = start.iter().map(|n| n + per_sender as u64).collect();
-    let mined = load::wait_mined(client, &addrs, &targets, Duration::from_secs(300)).await;
+    let send_s = run.submit(client, rate).await;
+    let mined = load::wait_mined(client, &run.addrs, &run.targets, Duration::from_secs(300)).await;
     let cpu1 = target.ticks();
     let m1 = target.scrape();
     let to = load::block_number(client).await?;
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    done.store(true, std::sync::atomic::Ordering::SeqCst);
-    watcher.await??;
+    let sent = run.len();
+    let ms = run.finish().await?;
     mined?;
-    let seen = seen.lock().await;
-    let ms: Vec<f64> = hashes
-        .iter()
-        .zip(&submitted)
-        .filter_map(|(h, s)| {
-            seen.get(h)
-                .map(|t| t.saturating_duration_since(*s).as_secs_f64() * 1000.0)
-        })
-        .collect();
     Ok(OpenLoop {
         rate,
-        achieved: raws.len() as f64 / send_s,
-        sent: raws.len(),
+        achieved: sent as f64 / send_s,
+        sent,
         latency: Latency::of(ms),
         cpu: target
             .procs

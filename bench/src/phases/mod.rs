@@ -10,6 +10,7 @@ mod throughput;
 mod token;
 
 pub(crate) use ctx::{Ctx, Which, chain_id, start};
+pub(crate) use latency::OpenLoopRun;
 pub(crate) use native_vs_eth::native_vs_eth;
 pub(crate) use reads::reads_only;
 pub(crate) use results::{NativeVsEth, NodeResults, Throughput};

@@ -125,7 +125,7 @@ where
     /// unfinalized ancestors this node lacks, oldest first. `ancestry` yields `parent`'s
     /// ancestors, newest first. Returns `Ok(false)` when the ancestry conflicts with the
     /// finalized chain (a permanent failure).
-    async fn catch_up<E: Spawner>(
+    async fn catch_up<E: Spawner + Clock>(
         &self,
         ctx: &E,
         parent: &Digested<ConsensusBlock>,
@@ -159,6 +159,7 @@ where
             }
         }
         debug!(count = missing.len(), "verifying unfinalized ancestors");
+        let hashes: Vec<B256> = missing.iter().map(ConsensusBlock::hash).collect();
         let chain = self.chain.clone();
         let result = blocking(ctx.child("execute"), move || {
             for b in missing.iter().rev() {
@@ -171,7 +172,14 @@ where
         .await
         .unwrap_or_else(|| Err(ChainError::Node("verification task stopped".into())));
         match result {
-            Ok(()) => Ok(true),
+            Ok(()) => {
+                // Arrived now, as far as pacing a child of them goes.
+                let now = ctx.current();
+                for hash in hashes {
+                    self.mark_seen(hash, now);
+                }
+                Ok(true)
+            }
             Err(ChainError::Invalid(e)) => {
                 warn!(%e, "an ancestor of a notarized block is invalid");
                 Ok(false)

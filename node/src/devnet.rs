@@ -51,6 +51,10 @@ pub struct DevnetArgs {
     /// Blocks per epoch of a new devnet.
     #[arg(long, default_value_t = 1_800)]
     pub epoch_length: u64,
+    /// Block gas limit of a new devnet (its genesis `gasLimit`; every block keeps it).
+    /// Default: the development chain's 30,000,000.
+    #[arg(long)]
+    pub gas_limit: Option<u64>,
     /// Log level of the nodes.
     #[arg(long, default_value = "info")]
     pub log_level: String,
@@ -102,7 +106,7 @@ fn ports(base: u16, n: usize) -> anyhow::Result<Vec<u16>> {
 }
 
 /// Writes (or reads back) the devnet's spec and keys; returns the nodes to start.
-fn prepare(args: &DevnetArgs, exe: &Path) -> anyhow::Result<Vec<DevnetNode>> {
+fn prepare(args: &DevnetArgs) -> anyhow::Result<Vec<DevnetNode>> {
     let dir = &args.dir;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let spec_path = dir.join("spec.json");
@@ -119,6 +123,14 @@ fn prepare(args: &DevnetArgs, exe: &Path) -> anyhow::Result<Vec<DevnetNode>> {
     }
     if existing {
         let spec = ChainSpec::from_file(&spec_path).context("bad devnet spec.json")?;
+        if let Some(limit) = args.gas_limit {
+            anyhow::ensure!(
+                spec.genesis.gas_limit == limit,
+                "{} holds a devnet with gas limit {}; its genesis cannot change (use another --dir)",
+                dir.display(),
+                spec.genesis.gas_limit
+            );
+        }
         anyhow::ensure!(
             spec.params.validators.len() == args.validators,
             "{} holds a devnet of {} validators; pass --validators {} or use another --dir",
@@ -129,6 +141,9 @@ fn prepare(args: &DevnetArgs, exe: &Path) -> anyhow::Result<Vec<DevnetNode>> {
     } else {
         let mut spec = ChainSpec::dev();
         spec.params.epoch_length = args.epoch_length;
+        if let Some(limit) = args.gas_limit {
+            spec.genesis.gas_limit = limit;
+        }
         spec.params.validators = validator_keys
             .iter()
             .enumerate()
@@ -212,7 +227,6 @@ fn prepare(args: &DevnetArgs, exe: &Path) -> anyhow::Result<Vec<DevnetNode>> {
             args.full_nodes + i,
         );
     }
-    let _ = exe;
     Ok(nodes)
 }
 
@@ -293,7 +307,7 @@ pub fn run(args: DevnetArgs) -> anyhow::Result<()> {
         "--block-time must be a positive number of seconds"
     );
     let exe = std::env::current_exe().context("locating the bytom2 binary")?;
-    let mut nodes = prepare(&args, &exe)?;
+    let mut nodes = prepare(&args)?;
     if args.init_only {
         write_nodes(&args.dir, &nodes)?;
         println!("devnet written to {}", args.dir.display());

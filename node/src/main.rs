@@ -48,7 +48,8 @@ struct Cli {
     /// Chain spec JSON (geth genesis shape plus the bytom2 section) instead of the dev spec.
     #[arg(long, value_name = "FILE")]
     chain: Option<PathBuf>,
-    /// Block gas limit of produced blocks (and of the genesis of a new chain).
+    /// Block gas limit of produced blocks (and of the genesis of a new chain). Single-node
+    /// chains only: a network's limit is its chain spec's genesis `gasLimit`.
     #[arg(long)]
     gas_limit: Option<u64>,
     /// Log level or filter (error, warn, info, debug, trace, or a tracing filter).
@@ -175,6 +176,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     // A network node checks its keys before touching the data directory.
     let network = if !is_dev && !spec.params.validators.is_empty() {
+        if cli.gas_limit.is_some() {
+            anyhow::bail!(
+                "--gas-limit applies to a single-node chain; a network's block gas limit is its chain spec's genesis gasLimit"
+            );
+        }
         Some(network_config(&cli, &spec, &datadir)?)
     } else {
         if cli.validator_key.is_some() {

@@ -110,13 +110,14 @@ pub(crate) fn cpu_seconds(before: &[Option<u64>], after: &[Option<u64>]) -> Vec<
 
 impl Devnet {
     /// `bytom2 devnet --dir <fresh temp dir> --validators N --full-nodes M --block-time
-    /// T --rpc-port 0 --p2p-port 0 --log-level LEVEL`; returns once every node answers
-    /// RPC and the full node has applied a finalized block.
+    /// T --gas-limit G --rpc-port 0 --p2p-port 0 --log-level LEVEL`; returns once every
+    /// node answers RPC and the full node has applied a finalized block.
     pub(crate) fn start(
         bin: &Path,
         validators: usize,
         full_nodes: usize,
         block_time: f64,
+        gas_limit: u64,
         log_level: &str,
     ) -> anyhow::Result<Self> {
         let dir = tempfile::Builder::new()
@@ -129,6 +130,7 @@ impl Devnet {
             .args(["--validators", &validators.to_string()])
             .args(["--full-nodes", &full_nodes.to_string()])
             .args(["--block-time", &block_time.to_string()])
+            .args(["--gas-limit", &gas_limit.to_string()])
             .args(["--rpc-port", "0", "--p2p-port", "0"])
             .args(["--log-level", log_level])
             .env("NO_COLOR", "1")

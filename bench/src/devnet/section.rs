@@ -84,8 +84,8 @@ pub(crate) fn section(setup: &str, opts: &Opts, r: &DevnetResults, others: &str)
     );
     let _ = writeln!(
         s,
-        "Setup: `bytom2 devnet --validators {v} --full-nodes 1 --block-time {bt} --rpc-port 0 --p2p-port 0` in a fresh temporary directory \
-(the development chain: chain id 19000, genesis gas limit {DEVNET_GAS_LIMIT}, its 10 accounts with 10,000 BTM each){restart}. \
+        "Setup: `bytom2 devnet --validators {v} --full-nodes 1 --block-time {bt} --gas-limit {DEVNET_GAS_LIMIT} --rpc-port 0 --p2p-port 0` in a fresh temporary directory \
+(the development chain: chain id 19000, its 10 accounts with 10,000 BTM each){restart}. \
 Load: {setup}; the first 10 senders are the development accounts; the others got 100 BTM each through the full node first. \
 **All load goes to the full node.** Finalized tx/s: pre-signed EIP-1559 transfers (round-robin over the senders) posted with \
 `eth_sendRawTransaction`, timed from the first submission until the receipt of every sender's last transfer is on the full node \

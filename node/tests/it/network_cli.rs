@@ -130,3 +130,57 @@ fn bad_keys_and_ports_fail_with_one_line() {
     let err = one_line_error(&bytom2(&args));
     assert!(err.contains("p2p address") && err.contains(&port), "{err}");
 }
+
+#[test]
+fn devnet_gas_limit_is_the_genesis_of_a_new_devnet_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    let init = |extra: &[&str]| {
+        let mut args = vec![
+            "devnet",
+            "--dir",
+            path,
+            "--validators",
+            "1",
+            "--full-nodes",
+            "0",
+            "--rpc-port",
+            "0",
+            "--p2p-port",
+            "0",
+            "--init-only",
+        ];
+        args.extend_from_slice(extra);
+        bytom2(&args)
+    };
+    let out = init(&["--gas-limit", "100000000"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("spec.json")).unwrap())
+            .unwrap();
+    let limit = spec["gasLimit"].as_str().unwrap();
+    assert_eq!(u64::from_str_radix(&limit[2..], 16).unwrap(), 100_000_000);
+
+    // The same limit (or none) restarts it; another one cannot change its genesis.
+    assert!(init(&["--gas-limit", "100000000"]).status.success());
+    assert!(init(&[]).status.success());
+    let err = one_line_error(&init(&["--gas-limit", "60000000"]));
+    assert!(err.contains("gas limit 100000000"), "{err}");
+
+    // A network node takes its limit from the spec, not from --gas-limit.
+    let spec_path = dir.path().join("spec.json");
+    let data = dir.path().join("data");
+    let err = one_line_error(&bytom2(&[
+        "--chain",
+        spec_path.to_str().unwrap(),
+        "--datadir",
+        data.to_str().unwrap(),
+        "--gas-limit",
+        "60000000",
+    ]));
+    assert!(err.contains("gasLimit"), "{err}");
+}

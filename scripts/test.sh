@@ -60,9 +60,10 @@ if [ ${#netns_packages[@]} -gt 0 ]; then
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${netns_packages[@]}" >/dev/null
   fi
 fi
-# Root in CI must run it; elsewhere it says "skipped: ..." when it cannot.
+# Root in CI must run them; elsewhere they say "skipped: ..." when they cannot.
 if [ "$(id -u)" = 0 ] && [ "${CI:-}" = true ]; then
-  BYTOM2_REQUIRE_NETNS=1 bash tests/netns/partition.sh
-else
-  bash tests/netns/partition.sh
+  export BYTOM2_REQUIRE_NETNS=1
 fi
+bash tests/netns/partition.sh
+echo "== the compose devnet's layout as processes (tests/netns/compose.sh)"
+bash tests/netns/compose.sh

@@ -2,8 +2,8 @@
 // and 1 full node, each its own process): ethers 6, viem and native UTXO transactions
 // through different nodes; a validator killed while transfers stream in; no quorum
 // (two of four validators stopped) and resumption; a validator crashed 20 times at
-// random moments. After each, every node must agree on every block hash (and state
-// root) and on balances.
+// random moments; a full node whose data directory was deleted. After each, every node
+// must agree on every block hash (and state root) and on balances.
 //
 // Run: cd tests && node --test --test-concurrency=1 js/devnet.test.mjs
 // A failed test keeps its devnet's directory (logs, data; the path is printed), and
@@ -11,6 +11,7 @@
 // DEVNET_SEED fixes the random crash schedule of the crash-safety test.
 import { describe, test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import { ethers } from "ethers";
 import { createPublicClient, createWalletClient, http, defineChain, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -378,5 +379,28 @@ describe("devnet: no quorum, then crash safety", () => {
       await stream.stop();
       provider.destroy();
     }
+  });
+
+  test("a full node whose data directory was deleted re-syncs from genesis and agrees on every block", { timeout: 120_000 }, async (t) => {
+    const full = devnet.fullNodes[0];
+    const args = devnet.node(full.name).args;
+    const data = args[args.indexOf("--datadir") + 1];
+    const validator = devnet.nodes.find((n) => n.name.startsWith("validator-")).name;
+    await devnet.kill(full.name, "SIGTERM");
+    fs.rmSync(data, { recursive: true, force: true });
+    assert.ok(!fs.existsSync(data), `${data} deleted`);
+    const target = await blockNumber(devnet.url(validator));
+    const restartedAt = Date.now();
+    await devnet.restart(full.name);
+    const first = await blockNumber(full.rpcUrl);
+    await devnet.waitForHeight(full.name, target, 60_000, `${full.name} re-syncing from genesis`);
+    t.diagnostic(`${full.name} restarted empty at height ${first}, reached ${target} in ${Date.now() - restartedAt} ms`);
+    // Re-synced blocks carry their certificates, as followed ones do.
+    const fin = await call(full.rpcUrl, "dpos_getFinalization", [ethers.toQuantity(Math.max(1, target - 1))]);
+    assert.ok(fin && fin.signers.length >= 3, `finalization of ${target - 1}: ${JSON.stringify(fin)}`);
+    const same = await assertSameChain(devnet);
+    t.diagnostic(`all nodes agree on blocks 1..${same.height}`);
+    const bal = await compareBalances(devnet, [addr(KEY.crash), addr(KEY.halt)]);
+    assert.deepEqual(bal.mismatches, []);
   });
 });

@@ -72,7 +72,13 @@ impl NodeProc {
             "--gas-limit",
             &gas_limit.to_string(),
             "--log-level",
-            if log.is_some() { "info" } else { log_level },
+            // A logged run needs the producer's `built block` lines (info); a level given
+            // with `--node-log-level` other than the default `warn` is used as it is.
+            if log.is_some() && log_level == "warn" {
+                "info"
+            } else {
+                log_level
+            },
         ])
         .args(["--max-pool-txs", "200000"]);
         if let Some(t) = block_time {

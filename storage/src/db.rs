@@ -13,7 +13,7 @@ use crate::{
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use bytom2_utxo::{Settlement, StoredReceipt};
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 use signet_libmdbx::{
     DatabaseFlags, Environment, EnvironmentFlags, Geometry, MdbxError, Mode, Ro, SyncMode,
     TransactionKind, TxUnsync, WriteFlags, sys::PageSize, tx::Tx,
@@ -25,7 +25,7 @@ use std::{
     path::{Path, PathBuf},
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
 };
 
@@ -92,6 +92,8 @@ pub(crate) struct Inner {
     pub(crate) lookups: RwLock<RecentLookups>,
     /// [`DatabaseConfig::lookup_batch_txs`] and [`DatabaseConfig::lookup_batch_blocks`].
     pub(crate) lookup_batch: (usize, u64),
+    /// Whether a lookup batch is being written (at most one at a time).
+    pub(crate) lookup_busy: AtomicBool,
     /// Bumped after every committed write of state (blocks, development edits,
     /// unwinds): see [`Database::generation`].
     pub(crate) generation: AtomicU64,
@@ -117,6 +119,22 @@ impl fmt::Debug for Inner {
 #[derive(Clone, Debug)]
 pub struct Database {
     pub(crate) inner: Arc<Inner>,
+    /// Held while a batch of transaction lookups is written behind the chain (the
+    /// writer thread holds the environment open only while it holds this) and while
+    /// blocks are unwound. Outside [`Inner`], so the last handle can wait for a batch
+    /// without keeping the environment open itself.
+    pub(crate) lookup_gate: Arc<Mutex<()>>,
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        // A lookup batch being written holds the environment, and so the directory's
+        // lock, open: the last handles wait for it, so that the directory is unlocked
+        // once they are gone (a reopen right after a drop finds it free).
+        if Arc::strong_count(&self.inner) <= 2 {
+            drop(self.lookup_gate.lock());
+        }
+    }
 }
 
 // === impl Database ===
@@ -198,10 +216,12 @@ impl Database {
                 tables,
                 lookups: RwLock::new(lookups),
                 lookup_batch: (config.lookup_batch_txs, config.lookup_batch_blocks),
+                lookup_busy: AtomicBool::new(false),
                 generation: AtomicU64::new(0),
                 path: path.to_path_buf(),
                 _lock: lock,
             }),
+            lookup_gate: Arc::new(Mutex::new(())),
         })
     }
 

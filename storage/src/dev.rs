@@ -76,6 +76,9 @@ impl Database {
     /// Keeps blocks up to `keep` and undoes every change-set entry of blocks
     /// `undo_from` and later.
     fn unwind(&self, keep: u64, undo_from: u64) -> StorageResult<StateChanges> {
+        // No lookup batch is written meanwhile: the lookup head read below and the
+        // lookups held stay as they are until the unwind is done.
+        let _lookups = self.lookup_gate.lock();
         let txn = self.inner.env.begin_rw_unsync()?;
         let tables = &self.inner.tables;
         let head = read_head(&txn, tables)?.map(|(n, _)| n);

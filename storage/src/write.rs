@@ -8,12 +8,13 @@ use crate::{
         encode_head, encode_supply, encode_tx_location, encode_u256, history_key, history_value,
         outpoint_key, owner_coin_key, storage_key,
     },
-    db::read_head,
+    db::{Inner, read_head},
     tables::Tables,
 };
 use alloy_primitives::B256;
 use bytom2_utxo::StateChanges;
 use signet_libmdbx::{MdbxError, Rw, TxUnsync, WriteFlags};
+use std::sync::{Arc, atomic::Ordering};
 
 // === impl Database ===
 
@@ -23,7 +24,8 @@ impl Database {
     /// (history) entries of block `header.number`, the header, hash → number, body,
     /// receipts, and the new head and commitment. Either all of it is committed or none.
     /// The block's transaction lookups are held in memory and written to the table with
-    /// those of the blocks before it once they make a batch (module `lookup`).
+    /// those of the blocks before it once they make a batch, in a write transaction of
+    /// their own after this one (module `lookup`).
     ///
     /// Fails with [`StorageError::NotNextBlock`] unless `header.number` is `head + 1`
     /// and `header.parent_hash` the head's hash (or, on an empty database, the number is
@@ -37,6 +39,7 @@ impl Database {
     pub fn commit_block(&self, block: &BlockToCommit<'_>) -> StorageResult<()> {
         block.check()?;
         let number = block.header.number;
+        let started = std::time::Instant::now();
         let txn = self.inner.env.begin_rw_unsync()?;
         let tables = &self.inner.tables;
 
@@ -61,19 +64,16 @@ impl Database {
         w.write_block(block)?;
 
         // Transaction lookups: held in memory from before this commit (readers only see
-        // those of blocks their snapshot has), written to the table in batches.
+        // those of blocks their snapshot has), written to the table in batches after
+        // it, off the block's commit (module `lookup`).
         let (batch_txs, batch_blocks) = self.inner.lookup_batch;
-        let batch = {
+        let due = {
             let mut recent = self.inner.lookups.write();
-            let write = recent.should_write(number, block.tx_hashes.len(), batch_txs, batch_blocks);
+            let due = recent.should_write(number, block.tx_hashes.len(), batch_txs, batch_blocks);
             recent.add_block(number, block.tx_hashes);
-            write.then(|| recent.sorted_up_to(number))
+            due
         };
-        let written = match batch {
-            Some(sorted) => w.write_lookups(&sorted).map(|()| Some(number)),
-            None => Ok(None),
-        };
-        let result = written.and_then(|written| {
+        let result = (|| {
             let meta = tables.get(Table::Meta);
             txn.put(
                 meta,
@@ -87,12 +87,12 @@ impl Database {
                 block.commitment.to_bytes(),
                 WriteFlags::empty(),
             )?;
-            txn.commit()?;
-            Ok(written)
-        });
-        match result {
-            Ok(Some(written)) => self.inner.lookups.write().written_up_to(written),
-            Ok(None) => {}
+            let puts = started.elapsed();
+            let latency = txn.commit_with_latency()?;
+            StorageResult::Ok((puts, latency))
+        })();
+        let (puts, latency) = match result {
+            Ok(timing) => timing,
             Err(e) => {
                 self.inner
                     .lookups
@@ -100,19 +100,96 @@ impl Database {
                     .remove_above(number.saturating_sub(1));
                 return Err(e);
             }
-        }
+        };
         self.bump_generation();
+        if due {
+            self.write_lookups_behind(number);
+        }
 
+        // Where a commit's time goes (MDBX's own measure of its phases): a slow commit is
+        // told apart as slow page writes, a slow fsync or GC work (free-page reuse, which
+        // long read transactions hold back).
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
         tracing::debug!(
             target: "storage",
             number,
             hash = %block.hash,
             txs = block.transactions.len(),
             changes = block.changes.len(),
+            puts_ms = ms(puts),
+            prepare_ms = ms(latency.preparation()),
+            gc_ms = ms(latency.gc_wallclock()),
+            write_ms = ms(latency.write()),
+            sync_ms = ms(latency.sync()),
+            commit_ms = ms(latency.whole()),
             "committed block"
         );
         Ok(())
     }
+}
+
+impl Database {
+    /// Writes the lookups held of blocks up to the head (block `number`, which made a
+    /// batch due, or later) to `TxLookup` on a thread of its own, in a write transaction after the block's (module `lookup`): the block's
+    /// commit, and so its visibility, does not wait for a batch of up to
+    /// [`crate::DatabaseConfig::lookup_batch_txs`] inserts. A block committed meanwhile
+    /// waits for MDBX's write lock only if the batch is still being written. At most one
+    /// batch at a time; a batch that fails leaves the lookups held, for the next one.
+    pub(crate) fn write_lookups_behind(&self, number: u64) {
+        if self.inner.lookup_busy.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let inner = Arc::downgrade(&self.inner);
+        let gate = self.lookup_gate.clone();
+        let spawned = std::thread::Builder::new()
+            .name("bytom2-txlookup".into())
+            .spawn(move || {
+                let _gate = gate.lock();
+                // The handles are gone (closing): the lookups are rebuilt at the next open.
+                let Some(inner) = inner.upgrade() else { return };
+                if let Err(e) = write_lookup_batch(&inner) {
+                    tracing::warn!(target: "storage", number, error = %e, "writing transaction lookups failed; kept in memory");
+                }
+                inner.lookup_busy.store(false, Ordering::Release);
+                // `inner` is dropped before the gate: see `Database::drop`.
+                drop(inner);
+            });
+        if let Err(e) = spawned {
+            self.inner.lookup_busy.store(false, Ordering::Release);
+            tracing::warn!(target: "storage", error = %e, "cannot start the lookup writer; lookups kept in memory");
+        }
+    }
+}
+
+/// Writes every lookup held of blocks up to the head (as of its write transaction: the
+/// block that made the batch due and any committed since, so a batch that was not
+/// started because another was running is covered too) to `TxLookup`, sorted, with the
+/// lookup head, in one write transaction; then drops them from memory. Callers hold
+/// the lookup gate.
+fn write_lookup_batch(inner: &Inner) -> StorageResult<()> {
+    let started = std::time::Instant::now();
+    let txn = inner.env.begin_rw_unsync()?;
+    let Some((up_to, _)) = read_head(&txn, &inner.tables)? else {
+        return Ok(());
+    };
+    let sorted = {
+        let recent = inner.lookups.read();
+        if recent.written.is_some_and(|w| w >= up_to) {
+            return Ok(());
+        }
+        recent.sorted_up_to(up_to)
+    };
+    Writer::new(&txn, &inner.tables, up_to, false).write_lookups(&sorted)?;
+    txn.commit()?;
+    inner.lookups.write().written_up_to(up_to);
+    tracing::debug!(
+        target: "storage",
+        up_to,
+        lookups = sorted.len(),
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "wrote transaction lookups"
+    );
+    Ok(())
 }
 
 /// The state of one block commit: the write transaction and reusable buffers.
@@ -323,7 +400,7 @@ impl<'a> Writer<'a> {
 
     /// Writes `lookups` (sorted by hash: random keys inserted in key order visit each
     /// page of the table once) to `TxLookup`, and `Meta` `"tx_lookup_head"`.
-    fn write_lookups(&mut self, lookups: &[(B256, (u64, u32))]) -> StorageResult<()> {
+    pub(crate) fn write_lookups(&mut self, lookups: &[(B256, (u64, u32))]) -> StorageResult<()> {
         let table = self.tables.get(Table::TxLookup);
         for (hash, (number, index)) in lookups {
             let location = encode_tx_location(*number, *index);
@@ -341,4 +418,108 @@ impl<'a> Writer<'a> {
 
 fn opt<const N: usize>(v: &Option<[u8; N]>) -> Option<&[u8]> {
     v.as_ref().map(|v| &v[..])
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{BlockToCommit, Database, DatabaseConfig};
+    use alloy_consensus::Header;
+    use alloy_primitives::{Address, B256, Bytes, keccak256};
+    use bytom2_utxo::{LtHash, StateChanges, StoredReceipt};
+    use std::time::{Duration, Instant};
+
+    /// Commits the next block (no state changes) with `count` transactions.
+    fn commit(db: &Database, count: u8) -> Vec<B256> {
+        let (number, parent_hash) = match db.head().unwrap() {
+            None => (0, B256::ZERO),
+            Some((n, h)) => (n + 1, h),
+        };
+        let commitment = LtHash::default();
+        let header = Header {
+            number,
+            parent_hash,
+            state_root: commitment.root(),
+            ..Default::default()
+        };
+        let txs: Vec<Bytes> = (0..count)
+            .map(|i| Bytes::from(vec![2, i, number as u8]))
+            .collect();
+        let hashes: Vec<B256> = txs.iter().map(keccak256).collect();
+        let receipts: Vec<StoredReceipt> = (0..count)
+            .map(|_| StoredReceipt {
+                tx_type: 2,
+                success: true,
+                cumulative_gas_used: 21_000,
+                logs: Vec::new(),
+                native_fee: None,
+            })
+            .collect();
+        db.commit_block(&BlockToCommit {
+            header: &header,
+            hash: header.hash_slow(),
+            transactions: &txs,
+            tx_hashes: &hashes,
+            senders: &vec![Address::ZERO; count as usize],
+            receipts: &receipts,
+            changes: &StateChanges::default(),
+            commitment: &commitment,
+            settlement: None,
+            certificate: None,
+        })
+        .unwrap();
+        hashes
+    }
+
+    #[test]
+    fn lookup_batches_are_written_after_the_block_commit_not_in_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = DatabaseConfig {
+            durable: false,
+            lookup_batch_txs: 4,
+            lookup_batch_blocks: 100,
+            ..Default::default()
+        };
+        let db = Database::open_with(dir.path(), &config).unwrap();
+        commit(&db, 0);
+        // Let the genesis batch finish, then hold the writer back.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while db.inner.lookups.read().written.is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "the genesis batch was not written"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let gate = db.lookup_gate.lock();
+        let written = db.inner.lookups.read().written;
+        // Blocks 1 and 2 make a batch due; their commits do not wait for it.
+        let mut blocks = vec![commit(&db, 3), commit(&db, 3)];
+        assert_eq!(db.inner.lookups.read().written, written, "not written yet");
+        for (n, hashes) in blocks.iter().enumerate() {
+            for (i, h) in hashes.iter().enumerate() {
+                assert_eq!(db.tx_location(*h).unwrap(), Some((n as u64 + 1, i as u32)));
+            }
+        }
+        drop(gate);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while db.inner.lookups.read().written < Some(2) {
+            assert!(Instant::now() < deadline, "the batch was not written");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        blocks.push(commit(&db, 1));
+        assert_eq!(
+            db.inner.lookups.read().len(),
+            1,
+            "only block 3's lookup is held"
+        );
+        for (n, hashes) in blocks.iter().enumerate() {
+            for (i, h) in hashes.iter().enumerate() {
+                assert_eq!(db.tx_location(*h).unwrap(), Some((n as u64 + 1, i as u32)));
+            }
+        }
+        // A reopen right after the last handle is dropped finds the directory free.
+        drop(db);
+        let db = Database::open_with(dir.path(), &config).unwrap();
+        assert_eq!(db.tx_location(blocks[2][0]).unwrap(), Some((3, 0)));
+    }
 }

@@ -2,7 +2,8 @@
 # The whole test suite, set-up included (idempotent): formatting, lints, every Rust test
 # (unit, integration, property, crash), doctests, then real Ethereum clients against a
 # real node (ethers, viem, MetaMask's call sequence, Foundry's cast and forge, a browser
-# page in headless Chromium, web3.py).
+# page in headless Chromium, web3.py), a devnet of real processes, and network-namespace
+# tests (a partition; the compose devnet's layout).
 # Run from anywhere: ./scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

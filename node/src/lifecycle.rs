@@ -229,14 +229,18 @@ impl Node {
         let cached = Self::block_data(&mut block);
         let weight = 1 + cached.transactions.len();
         self.cache_block(Arc::new(cached), weight);
+        let in_cache = started.elapsed();
         self.proposals.prune(block.header.number, block.hash);
         let number = self.after_block(&block, rejected)?;
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
         tracing::debug!(
             target: "node::lifecycle",
             number,
             hash = %block.hash,
             certified = certificate.is_some(),
-            commit_ms = committed.as_secs_f64() * 1e3,
+            commit_ms = ms(committed),
+            cache_ms = ms(in_cache - committed),
+            after_ms = ms(started.elapsed() - in_cache),
             "finalized block"
         );
         Ok(number)

@@ -130,9 +130,10 @@ impl Database {
 
 impl Database {
     /// Writes the lookups held of blocks up to the head (block `number`, which made a
-    /// batch due, or later) to `TxLookup` on a thread of its own, in a write transaction after the block's (module `lookup`): the block's
-    /// commit, and so its visibility, does not wait for a batch of up to
-    /// [`crate::DatabaseConfig::lookup_batch_txs`] inserts. A block committed meanwhile
+    /// batch due, or later) to `TxLookup` on a thread of its own, in a write transaction
+    /// after the block's (module `lookup`): the block's commit, and so its visibility,
+    /// does not wait for a batch of up to [`crate::DatabaseConfig::lookup_batch_txs`]
+    /// inserts. A block committed meanwhile
     /// waits for MDBX's write lock only if the batch is still being written. At most one
     /// batch at a time; a batch that fails leaves the lookups held, for the next one.
     pub(crate) fn write_lookups_behind(&self, number: u64) {

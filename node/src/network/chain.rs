@@ -65,7 +65,7 @@ impl NodeChain {
     fn is_finalized(&self, block: &Block) -> bool {
         let number = block.header.number;
         number <= self.node.chain().head().header.number
-            && matches!(self.block(number), Ok(Some(b)) if b.header == block.header)
+            && matches!(self.node.chain().db().header(number), Ok(Some(h)) if h == block.header)
     }
 
     /// Verifies `block` and holds it.
